@@ -1,0 +1,355 @@
+"""The compute API boundary: the one module that talks to Nova.
+
+One ``NovaAPI`` serves a whole engine: one keystoneauth session (with a
+connection pool sized for parallel evacuations), one novaclient client per
+microversion in use, every request bounded by the session timeout. Nova's
+errors come out as hahealer's ``Compute*`` exceptions naming the action;
+calls that are safe to repeat are retried with backoff when Nova is
+unreachable or answers 5xx.
+"""
+
+import dataclasses
+import logging
+import threading
+
+import requests
+import tenacity
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
+from novaclient import api_versions
+from novaclient import client as nova_client
+from novaclient import exceptions as nova_exc
+from oslo_utils import strutils
+
+from hahealer import exception
+
+LOG = logging.getLogger(__name__)
+
+COMPUTE_BINARY = 'nova-compute'
+
+# Microversions with behaviour hahealer depends on.
+LOCK_REASON_VERSION = api_versions.APIVersion('2.73')
+EVACUATE_KEEPS_STOPPED_VERSION = api_versions.APIVersion('2.95')
+# Below 2.95 an evacuated instance boots on its new host.
+EVACUATE_BOOTS_VERSION = api_versions.APIVersion('2.94')
+
+HTTP_POOL_SIZE = 128
+
+
+@dataclasses.dataclass(frozen=True)
+class ComputeService:
+    id: str
+    host: str
+    binary: str
+    status: str            # 'enabled' | 'disabled'
+    state: str             # 'up' | 'down'
+    forced_down: bool
+    disabled_reason: str | None
+
+    @property
+    def disabled(self):
+        return self.status == 'disabled'
+
+    @property
+    def down(self):
+        return self.state == 'down'
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    id: str
+    name: str
+    host: str | None
+    vm_state: str | None
+    task_state: str | None
+    power_state: int | None
+    locked: bool
+    locked_reason: str | None
+    metadata: dict
+
+    def metadata_flag(self, key):
+        """True when metadata ``key`` holds a true-ish string."""
+        return strutils.bool_from_string(self.metadata.get(key, False))
+
+
+@dataclasses.dataclass(frozen=True)
+class Aggregate:
+    id: int
+    name: str
+    hosts: tuple
+
+
+def _to_service(raw):
+    return ComputeService(
+        id=str(raw.id), host=raw.host, binary=raw.binary,
+        status=raw.status, state=raw.state,
+        forced_down=bool(getattr(raw, 'forced_down', False)),
+        disabled_reason=getattr(raw, 'disabled_reason', None))
+
+
+def _to_server(raw):
+    return Server(
+        id=raw.id, name=getattr(raw, 'name', ''),
+        host=getattr(raw, 'OS-EXT-SRV-ATTR:host', None),
+        vm_state=getattr(raw, 'OS-EXT-STS:vm_state', None),
+        task_state=getattr(raw, 'OS-EXT-STS:task_state', None),
+        power_state=getattr(raw, 'OS-EXT-STS:power_state', None),
+        locked=bool(getattr(raw, 'locked', False)),
+        locked_reason=getattr(raw, 'locked_reason', None),
+        metadata=dict(getattr(raw, 'metadata', {}) or {}))
+
+
+def _translate(action, exc):
+    """Turn a novaclient or keystoneauth error into a hahealer one."""
+    if isinstance(exc, nova_exc.NotFound):
+        return exception.ComputeNotFound(action=action, reason=exc.message)
+    if isinstance(exc, nova_exc.BadRequest):
+        return exception.ComputeBadRequest(action=action,
+                                           reason=exc.message)
+    if isinstance(exc, nova_exc.Conflict):
+        return exception.ComputeConflict(action=action, reason=exc.message)
+    if isinstance(exc, nova_exc.ClientException):
+        if exc.code is not None and int(exc.code) >= 500:
+            return exception.ComputeUnavailable(
+                action=action, reason=f'HTTP {exc.code}: {exc.message}')
+        error = exception.ComputeError(
+            action=action, reason=f'HTTP {exc.code}: {exc.message}')
+        error.code = int(exc.code or 502)
+        return error
+    if isinstance(exc, ks_exc.ConnectionError | ks_exc.HttpError):
+        return exception.ComputeUnavailable(action=action,
+                                            reason=type(exc).__name__)
+    if isinstance(exc, ks_exc.ClientException):
+        # Authentication and catalog errors: the name says enough, and
+        # keystoneauth messages never carry credentials.
+        return exception.ComputeError(action=action, reason=str(exc))
+    return None
+
+
+class NovaAPI:
+    """Everything hahealer asks of Nova, in hahealer's terms."""
+
+    def __init__(self, session, *, region_name=None, interface='internal',
+                 endpoint_override=None, min_version='2.53',
+                 max_version='2.96', retries=3, retry_max_delay=5.0):
+        self._session = session
+        self._client_kwargs = dict(region_name=region_name,
+                                   endpoint_type=interface,
+                                   endpoint_override=endpoint_override)
+        self._min_version = api_versions.APIVersion(min_version)
+        self._max_version = api_versions.APIVersion(max_version)
+        self._retries = retries
+        self._retry_max_delay = retry_max_delay
+        self._version = None
+        self._clients = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_conf(cls, conf):
+        group = conf.nova
+        auth = ks_loading.load_auth_from_conf_options(conf, 'nova')
+        http = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=HTTP_POOL_SIZE)
+        http.mount('http://', adapter)
+        http.mount('https://', adapter)
+        session = ks_loading.load_session_from_conf_options(
+            conf, 'nova', auth=auth, session=http)
+        return cls(session, region_name=group.region_name,
+                   interface=group.interface,
+                   endpoint_override=group.endpoint_override,
+                   min_version=group.min_api_microversion,
+                   max_version=group.max_api_microversion,
+                   retries=group.api_retries,
+                   retry_max_delay=group.api_retry_max_delay)
+
+    @classmethod
+    def for_endpoint(cls, endpoint, token='hahealer', timeout=30, **kwargs):
+        """A client for a lab endpoint that needs no keystone."""
+        from keystoneauth1 import token_endpoint
+        session = ks_session.Session(
+            auth=token_endpoint.Token(endpoint, token), timeout=timeout)
+        return cls(session, endpoint_override=endpoint, **kwargs)
+
+    # --- microversions ----------------------------------------------------
+
+    @property
+    def api_version(self):
+        """The negotiated microversion (asks Nova on first use)."""
+        with self._lock:
+            if self._version is None:
+                self._version = self._negotiate()
+            return self._version
+
+    def supports(self, version):
+        return self.api_version >= api_versions.APIVersion(str(version))
+
+    def _negotiate(self):
+        probe = self._new_client(api_versions.APIVersion('2.1'))
+        try:
+            best = api_versions.discover_version(
+                probe, api_versions.APIVersion('2.latest'))
+        except nova_exc.UnsupportedVersion as exc:
+            raise exception.ComputeError(action='version negotiation',
+                                         reason=str(exc)) from exc
+        except Exception as exc:
+            error = _translate('version negotiation', exc)
+            if error is None:
+                raise
+            raise error from exc
+        version = min(best, self._max_version)
+        if version < self._min_version:
+            raise exception.ComputeError(
+                action='version negotiation',
+                reason=(f'Nova supports up to microversion '
+                        f'{best.get_string()}; hahealer needs at least '
+                        f'{self._min_version.get_string()}'))
+        LOG.info('Using compute API microversion %s', version.get_string())
+        return version
+
+    def _new_client(self, version):
+        return nova_client.Client(version, session=self._session,
+                                  **self._client_kwargs)
+
+    def _client(self, version=None):
+        version = version or self.api_version
+        key = version.get_string()
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = self._new_client(version)
+            return client
+
+    # --- calling ----------------------------------------------------------
+
+    def _call(self, action, func, *args, safe=True, **kwargs):
+        """Run one novaclient call, translating and retrying errors.
+
+        ``safe`` calls (reads, and writes that set a state) are retried
+        when Nova was unreachable or failed internally.
+        """
+        def attempt():
+            try:
+                return func(*args, **kwargs)
+            except exception.HahealerException:
+                raise
+            except Exception as exc:
+                error = _translate(action, exc)
+                if error is None:
+                    raise
+                raise error from exc
+
+        if not safe or self._retries == 0:
+            return attempt()
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(
+                exception.ComputeUnavailable),
+            stop=tenacity.stop_after_attempt(self._retries + 1),
+            wait=tenacity.wait_exponential(multiplier=0.2,
+                                           max=self._retry_max_delay),
+            before_sleep=lambda state: LOG.warning(
+                'Retrying %s: %s', action, state.outcome.exception()),
+            reraise=True)
+        return retrying(attempt)
+
+    # --- services ---------------------------------------------------------
+
+    def get_compute_service(self, host):
+        action = f'looking up the nova-compute service of host {host}'
+        services = self._call(action, self._client().services.list,
+                              host=host, binary=COMPUTE_BINARY)
+        if not services:
+            raise exception.ComputeNotFound(
+                action='nova-compute service',
+                reason=f'no nova-compute service is registered for host '
+                       f'{host}')
+        return _to_service(services[0])
+
+    def disable_service(self, host, reason):
+        service = self.get_compute_service(host)
+        self._call(f'disabling nova-compute on host {host}',
+                   self._client().services.disable_log_reason,
+                   service.id, reason)
+
+    def enable_service(self, host):
+        service = self.get_compute_service(host)
+        self._call(f'enabling nova-compute on host {host}',
+                   self._client().services.enable, service.id)
+
+    def force_down_service(self, host, down=True):
+        service = self.get_compute_service(host)
+        verb = 'forcing down' if down else 'lifting force-down of'
+        self._call(f'{verb} nova-compute on host {host}',
+                   self._client().services.force_down, service.id, down)
+
+    # --- servers ----------------------------------------------------------
+
+    def list_servers(self, host):
+        """Every instance Nova places on ``host``, across all projects."""
+        raws = self._call(f'listing the instances of host {host}',
+                          self._client().servers.list,
+                          search_opts={'all_tenants': True, 'host': host},
+                          limit=-1)
+        return [_to_server(raw) for raw in raws]
+
+    def get_server(self, server_id):
+        return _to_server(self._call(f'looking up instance {server_id}',
+                                     self._client().servers.get,
+                                     server_id))
+
+    def stop_server(self, server_id):
+        self._call(f'stopping instance {server_id}',
+                   self._client().servers.stop, server_id, safe=False)
+
+    def start_server(self, server_id):
+        self._call(f'starting instance {server_id}',
+                   self._client().servers.start, server_id, safe=False)
+
+    def lock_server(self, server_id, reason):
+        client = self._client()
+        kwargs = {}
+        if client.api_version >= LOCK_REASON_VERSION:
+            kwargs['reason'] = reason
+        self._call(f'locking instance {server_id}', client.servers.lock,
+                   server_id, **kwargs)
+
+    def unlock_server(self, server_id):
+        self._call(f'unlocking instance {server_id}',
+                   self._client().servers.unlock, server_id)
+
+    def reset_server_state(self, server_id, state='error'):
+        self._call(f'resetting the state of instance {server_id} to {state}',
+                   self._client().servers.reset_state, server_id, state)
+
+    @property
+    def evacuate_keeps_stopped(self):
+        """Whether Nova can evacuate an instance without booting it."""
+        return self.api_version >= EVACUATE_KEEPS_STOPPED_VERSION
+
+    def evacuate_server(self, server_id, target_host=None, boot=True):
+        """Ask Nova to rebuild ``server_id`` on another host.
+
+        With ``boot`` false the instance arrives stopped where Nova supports
+        it (2.95+); the caller checks ``evacuate_keeps_stopped`` and stops it
+        afterwards otherwise. Never retried: a lost answer may hide an
+        evacuation that did start.
+        """
+        version = self.api_version
+        if boot:
+            version = min(version, EVACUATE_BOOTS_VERSION)
+        target = f' to host {target_host}' if target_host else ''
+        self._call(f'evacuating instance {server_id}{target}',
+                   self._client(version).servers.evacuate, server_id,
+                   host=target_host, safe=False)
+
+    # --- aggregates -------------------------------------------------------
+
+    def list_aggregates(self):
+        raws = self._call('listing host aggregates',
+                          self._client().aggregates.list)
+        return [Aggregate(id=raw.id, name=raw.name,
+                          hosts=tuple(raw.hosts or ())) for raw in raws]
+
+    def add_host_to_aggregate(self, aggregate, host):
+        self._call(f'adding host {host} to aggregate {aggregate.name}',
+                   self._client().aggregates.add_host, aggregate.id, host)

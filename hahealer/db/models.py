@@ -1,0 +1,133 @@
+"""The database schema: notifications, their workflow, segments, hosts.
+
+Changes to these models need an alembic migration in
+hahealer/db/migrations/versions (``hahealer-manage db sync`` applies them).
+"""
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.dialects import mysql
+
+# Naive UTC datetimes with microseconds on every backend (MySQL's DATETIME
+# drops fractions unless asked).
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class TimestampMixin:
+    created_at = sa.Column(Timestamp, nullable=False, default=utcnow)
+    updated_at = sa.Column(Timestamp, nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+
+class Segment(TimestampMixin, Base):
+    """A failover segment: hosts that recover onto each other."""
+
+    __tablename__ = 'segments'
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True)
+    name = sa.Column(sa.String(255), nullable=False, unique=True)
+    description = sa.Column(sa.Text, nullable=True)
+    recovery_method = sa.Column(sa.String(32), nullable=False)
+    enabled = sa.Column(sa.Boolean, nullable=False, default=True)
+
+    hosts = orm.relationship('Host', back_populates='segment')
+
+
+class Host(TimestampMixin, Base):
+    """A compute host, named as Nova names it."""
+
+    __tablename__ = 'hosts'
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True)
+    name = sa.Column(sa.String(255), nullable=False, unique=True)
+    segment_id = sa.Column(sa.Integer, sa.ForeignKey('segments.id'),
+                           nullable=False)
+    reserved = sa.Column(sa.Boolean, nullable=False, default=False)
+    on_maintenance = sa.Column(sa.Boolean, nullable=False, default=False)
+    #: the notification whose recovery put the host on maintenance
+    maintenance_notification = sa.Column(sa.String(36), nullable=True)
+    #: the notification that took this host as its reserved host
+    claimed_by = sa.Column(sa.String(36), nullable=True)
+    fencing_driver = sa.Column(sa.String(64), nullable=True)
+    #: the driver's parameters, secrets included: never shown or logged
+    fencing_params = sa.Column(sa.JSON, nullable=False, default=dict)
+
+    segment = orm.relationship('Segment', back_populates='hosts')
+
+
+class Notification(TimestampMixin, Base):
+    """A failure reported by a monitor, and where its recovery stands."""
+
+    __tablename__ = 'notifications'
+    __table_args__ = (
+        sa.Index('ix_notifications_status', 'status'),
+        sa.Index('ix_notifications_host_type', 'hostname', 'type'),
+        sa.Index('ix_notifications_fingerprint', 'fingerprint'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True)
+    type = sa.Column(sa.String(32), nullable=False)
+    hostname = sa.Column(sa.String(255), nullable=False)
+    generated_time = sa.Column(Timestamp, nullable=False)
+    payload = sa.Column(sa.JSON, nullable=False)
+    #: type, host and payload, hashed: finds duplicates
+    fingerprint = sa.Column(sa.String(64), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False)
+    #: why it ended ignored, error or failed
+    reason = sa.Column(sa.Text, nullable=True)
+    #: how many recovery attempts started (an error is retried once)
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    #: held back by storm protection until an operator releases it
+    held = sa.Column(sa.Boolean, nullable=False, default=False)
+    #: released by an operator: storm protection does not apply
+    forced = sa.Column(sa.Boolean, nullable=False, default=False)
+    owner = sa.Column(sa.String(255), nullable=True)
+    lease_expires_at = sa.Column(Timestamp, nullable=True)
+    started_at = sa.Column(Timestamp, nullable=True)
+    finished_at = sa.Column(Timestamp, nullable=True)
+
+
+class WorkflowTask(Base):
+    """One task of a notification's recovery and its latest state."""
+
+    __tablename__ = 'workflow_tasks'
+    __table_args__ = (
+        sa.UniqueConstraint('notification_uuid', 'name',
+                            name='uniq_workflow_tasks0notification0name'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    notification_uuid = sa.Column(sa.String(36), nullable=False)
+    name = sa.Column(sa.String(255), nullable=False)
+    state = sa.Column(sa.String(32), nullable=False)
+    updated_at = sa.Column(Timestamp, nullable=False, default=utcnow,
+                           onupdate=utcnow)
+
+
+class ProgressEntry(Base):
+    """A message a task recorded for the operator, with its progress."""
+
+    __tablename__ = 'workflow_progress'
+    __table_args__ = (
+        sa.Index('ix_workflow_progress_notification', 'notification_uuid'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    notification_uuid = sa.Column(sa.String(36), nullable=False)
+    task_name = sa.Column(sa.String(255), nullable=False)
+    timestamp = sa.Column(Timestamp, nullable=False)
+    progress = sa.Column(sa.Float, nullable=False)
+    message = sa.Column(sa.Text, nullable=False)

@@ -1,0 +1,157 @@
+"""The base class of every recovery task, built-in or third-party.
+
+A task receives two things when its flow is built:
+
+* ``context``: a :class:`RecoveryContext` for the one notification being
+  recovered (its id, the request context, where progress goes);
+* ``resources``: the engine-wide :class:`Resources` (the compute API and the
+  other collaborators a task may need). Tasks never build clients or read
+  configuration files themselves.
+
+Tasks may run again: after an engine crash the task that was running is run
+once more by the engine that resumes the recovery. Every task checks before
+it acts (already disabled, already locked by hahealer, already moved).
+"""
+
+import dataclasses
+import datetime
+import logging
+import threading
+import time
+import typing
+from concurrent import futures
+
+from taskflow import task
+
+from hahealer import exception
+from hahealer.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+
+class RecoveryInterrupted(BaseException):  # noqa: N818
+    """The engine is stopping: leave the recovery resumable.
+
+    A BaseException on purpose: taskflow reverts a flow on ``Exception``,
+    while this one passes through and leaves the flow's persisted state as
+    it was (the running task is run again on resume), exactly as if the
+    engine had been killed.
+    """
+
+
+@dataclasses.dataclass
+class ProgressEntry:
+    timestamp: str
+    progress: float
+    message: str
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+def _no_progress_sink(task_name, entry):
+    """Progress goes nowhere when nobody records it (e.g. ad hoc runs)."""
+
+
+@dataclasses.dataclass
+class RecoveryContext:
+    """What one recovery's tasks know about the notification."""
+
+    notification_uuid: str
+    request_context: typing.Any = None
+    #: called as record_progress(task_name, ProgressEntry)
+    record_progress: typing.Callable = _no_progress_sink
+
+
+@dataclasses.dataclass
+class Resources:
+    """Engine-wide collaborators handed to every task."""
+
+    #: hahealer.compute.nova.NovaAPI
+    nova: typing.Any
+    #: the database's segments and hosts (hahealer.db.api.Database)
+    inventory: typing.Any = None
+    #: shared locks (hahealer.engine.coordination.Coordinator)
+    locks: typing.Any = None
+    #: runs the compute calls that must not stall a flow
+    background: futures.Executor = dataclasses.field(
+        default_factory=lambda: futures.ThreadPoolExecutor(
+            max_workers=8, thread_name_prefix='hahealer-background'))
+    #: caps evacuations in flight over all recoveries of the engine
+    evacuation_slots: threading.Semaphore = dataclasses.field(
+        default_factory=lambda: threading.BoundedSemaphore(64))
+    #: set when the engine stops for good: waits end with RecoveryInterrupted
+    stopping: threading.Event = dataclasses.field(
+        default_factory=threading.Event)
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.UTC).isoformat(
+        timespec='milliseconds')
+
+
+class HealerTask(task.Task):
+    """Base class of recovery tasks.
+
+    Subclasses declare what they need with ``execute``'s arguments (taskflow
+    binds them from the flow's store, see hahealer.tasks.keys) and what they
+    give with ``default_provides``.
+    """
+
+    def __init__(self, context, resources, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.context = context
+        self.resources = resources
+
+    @property
+    def nova(self):
+        return self.resources.nova
+
+    def update_details(self, message, progress=0.0):
+        """Tell the operator what this task is doing, with its progress.
+
+        The entry is kept with the notification's workflow details and
+        handed to taskflow's progress notification.
+        """
+        entry = ProgressEntry(timestamp=now_iso(), progress=float(progress),
+                              message=message)
+        LOG.info('[%s] %s', self.context.notification_uuid, message)
+        self.context.record_progress(self.name, entry)
+        self._notifier.notify(task.EVENT_UPDATE_PROGRESS,
+                              {'progress': entry.progress,
+                               'message': message})
+
+    def wait_until(self, condition, timeout, what, failure=None,
+                   interval=None):
+        """Poll ``condition`` until it returns a true value; return it.
+
+        Checks every ``interval`` seconds ([DEFAULT] verify_interval by
+        default) until ``timeout`` seconds have passed, then raises
+        RecoveryFailed saying what was awaited, after ``failure`` (and
+        records that as this task's last progress entry) when given. Ends
+        at once with RecoveryInterrupted when the engine stops. Never a
+        fixed sleep: it returns as soon as the condition holds.
+        """
+        if interval is None:
+            interval = CONF.verify_interval
+        deadline = time.monotonic() + timeout
+        while True:
+            result = condition()
+            if result:
+                return result
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = f'timed out after {timeout:g} s waiting for {what}'
+                if failure:
+                    reason = f'{failure}: {reason}'
+                    self.update_details(reason, 1.0)
+                raise exception.RecoveryFailed(reason=reason)
+            if self.resources.stopping.wait(min(interval, remaining)):
+                raise RecoveryInterrupted(what)
+
+
+class NoOpTask(HealerTask):
+    """Does nothing: a placeholder for an empty stage in a custom flow."""
+
+    def execute(self):
+        self.update_details('Nothing to do', 1.0)
