@@ -1,0 +1,16 @@
+"""hahealer: a recovery engine for instance high availability in OpenStack.
+
+hahealer runs on native threads. oslo.service's threading backend is
+selected here, before anything imports oslo.messaging, which would
+otherwise select eventlet's.
+"""
+
+import warnings
+
+from oslo_service import backend as _service_backend
+
+# eventlet comes in as a dependency of oslo.service only; libraries that
+# probe for it (futurist) import it and it announces its deprecation.
+warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+
+_service_backend.init_backend(_service_backend.BackendType.THREADING)

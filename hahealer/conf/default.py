@@ -50,6 +50,16 @@ takes the notification over once its lease has expired and resumes the
 recovery from its persisted progress.
 """),
     cfg.FloatOpt(
+        'shutdown_grace_period',
+        default=30.0,
+        min=0.0,
+        help="""
+How long a stopping engine (SIGTERM) lets its running recoveries go on.
+Past it, their waits are interrupted and they are left to be resumed by the
+next engine to start, from where they stopped. Keep it below oslo.service's
+graceful_shutdown_timeout, after which the process is killed.
+"""),
+    cfg.FloatOpt(
         'duplicate_notification_detection_interval',
         default=180.0,
         min=0.0,

@@ -9,6 +9,7 @@ import contextlib
 import datetime
 import hashlib
 import json
+import os
 import uuid
 
 import sqlalchemy as sa
@@ -73,7 +74,13 @@ def segment_to_dict(row):
     }
 
 
-def host_to_dict(row, secret_params=()):
+def _no_secrets(driver_name):
+    return ()
+
+
+def host_to_dict(row, secrets_of=_no_secrets):
+    """A host for display: ``secrets_of(driver)`` names what to mask."""
+    secret_params = secrets_of(row.fencing_driver)
     params = {key: (MASK if key in secret_params else value)
               for key, value in (row.fencing_params or {}).items()}
     return {
@@ -89,10 +96,20 @@ def host_to_dict(row, secret_params=()):
     }
 
 
+def ensure_sqlite_directory(connection):
+    """Create the directory of a SQLite file URL (the state path)."""
+    url = sa.engine.make_url(connection)
+    if url.drivername.startswith('sqlite') and url.database not in (
+            None, '', ':memory:'):
+        os.makedirs(os.path.dirname(os.path.abspath(url.database)),
+                    exist_ok=True)
+
+
 class Database:
     """hahealer's database, shared by every engine."""
 
     def __init__(self, connection, pool_size=10):
+        ensure_sqlite_directory(connection)
         kwargs = {}
         if connection.startswith('sqlite'):
             # Threads share the file; wait for SQLite's write lock.
@@ -447,7 +464,7 @@ class Database:
 
     def create_host(self, name, segment, reserved=False,
                     on_maintenance=False, fencing_driver=None,
-                    fencing_params=None, secret_params=()):
+                    fencing_params=None, secrets_of=_no_secrets):
         with self.session() as session:
             segment_row = self._segment(session, segment)
             if session.scalar(sa.select(models.Host)
@@ -461,7 +478,7 @@ class Database:
                               fencing_params=fencing_params or {})
             session.add(row)
             session.flush()
-            return host_to_dict(row, secret_params)
+            return host_to_dict(row, secrets_of)
 
     def _host(self, session, name_or_uuid):
         row = session.scalar(sa.select(models.Host).filter(sa.or_(
@@ -478,21 +495,21 @@ class Database:
             row.segment  # noqa: B018 (loaded before the session closes)
             return row
 
-    def show_host(self, name_or_uuid, secret_params=()):
+    def show_host(self, name_or_uuid, secrets_of=_no_secrets):
         with self.session() as session:
             return host_to_dict(self._host(session, name_or_uuid),
-                                secret_params)
+                                secrets_of)
 
-    def list_hosts(self, segment=None, secret_params=()):
+    def list_hosts(self, segment=None, secrets_of=_no_secrets):
         query = sa.select(models.Host).order_by(models.Host.name)
         with self.session() as session:
             if segment:
                 query = query.filter(models.Host.segment_id
                                      == self._segment(session, segment).id)
-            return [host_to_dict(row, secret_params)
+            return [host_to_dict(row, secrets_of)
                     for row in session.scalars(query)]
 
-    def update_host(self, name_or_uuid, secret_params=(), **values):
+    def update_host(self, name_or_uuid, secrets_of=_no_secrets, **values):
         allowed = {'name', 'segment', 'reserved', 'on_maintenance',
                    'fencing_driver', 'fencing_params'}
         _check_fields('host', values, allowed)
@@ -507,7 +524,7 @@ class Database:
             for key, value in values.items():
                 setattr(row, key, value)
             session.flush()
-            return host_to_dict(row, secret_params)
+            return host_to_dict(row, secrets_of)
 
     def delete_host(self, name_or_uuid):
         with self.session() as session:

@@ -18,6 +18,7 @@ from taskflow.persistence import backends
 from taskflow.persistence import models
 
 from hahealer import exception
+from hahealer.db import api as db
 from hahealer.tasks import base
 
 LOG = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class FlowRunner:
     """Runs flows against one taskflow persistence backend."""
 
     def __init__(self, connection):
+        db.ensure_sqlite_directory(connection)
         conf = {'connection': connection}
         if connection.startswith('sqlite'):
             conf['engine_args'] = _SQLITE_ENGINE_ARGS

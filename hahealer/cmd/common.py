@@ -1,0 +1,23 @@
+"""What every hahealer command does first: options, config files, logs."""
+
+from oslo_log import log as logging
+
+from hahealer import rpc
+from hahealer.conf import CONF
+
+_QUIET_LIBRARIES = ['keystoneauth=WARN', 'novaclient=WARN', 'stevedore=WARN',
+                    'taskflow=WARN', 'tooz=WARN', 'urllib3=WARN',
+                    'alembic=WARN', 'oslo_service=WARN', 'cotyledon=WARN']
+
+
+def init(args, cli_opts=(), log=True):
+    """Parse ``args`` (command line without the program name) into CONF."""
+    rpc.set_defaults(CONF)
+    logging.register_options(CONF)
+    logging.set_defaults(default_log_levels=(
+        logging.get_default_log_levels() + _QUIET_LIBRARIES))
+    CONF.register_cli_opts(cli_opts)
+    CONF(args, project='hahealer')
+    if log:
+        logging.setup(CONF, 'hahealer')
+    return CONF

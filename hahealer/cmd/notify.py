@@ -1,0 +1,151 @@
+"""hahealer-notify: send a failure notification to the engine.
+
+For monitors and scripts. Prints the stored record; exits non-zero with the
+reason when the engine rejects the notification or does not answer.
+
+Exit codes: 0 accepted (with --wait: recovery finished or ignored),
+1 rejected, 2 usage error, 3 no answer from the engine, 4 (with --wait)
+the recovery ended in error or failed, or did not end in time.
+"""
+
+import argparse
+import json
+import sys
+import time
+
+import oslo_messaging as messaging
+
+from hahealer import exception
+from hahealer import notifications
+from hahealer import rpc
+from hahealer.cmd import common
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_ANSWER, EXIT_RECOVERY = range(5)
+#: statuses after which --wait stops following
+SETTLED = ('finished', 'ignored', 'error', 'failed')
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog='hahealer-notify',
+        description='Send a failure notification to the hahealer engine '
+                    'and print the stored record.')
+    parser.add_argument('--config-file', action='append', default=[],
+                        help='hahealer config file with transport_url and '
+                             'engine_topic (may be repeated)')
+    parser.add_argument('--timeout', type=float, default=30.0,
+                        help='seconds to wait for the engine to answer '
+                             '(default 30)')
+    parser.add_argument('-f', '--format', choices=('table', 'json'),
+                        default='table', help='output format')
+    parser.add_argument('--wait', action='store_true',
+                        help='follow the notification until its recovery '
+                             'ends')
+    parser.add_argument('--wait-timeout', type=float, default=900.0,
+                        help='longest --wait, in seconds (default 900)')
+    parser.add_argument('--notification-uuid',
+                        help='an id of your choosing: sending the same id '
+                             'again is answered with the stored record')
+    kinds = parser.add_subparsers(dest='kind', required=True)
+
+    host = kinds.add_parser('host', help='a compute host failed or started')
+    host.add_argument('hostname')
+    host.add_argument('--event', required=True, help='STOPPED or STARTED')
+    host.add_argument('--host-status', default='NORMAL',
+                      help='NORMAL when the monitor is sure the host is '
+                           'down (default), UNKNOWN otherwise')
+    host.add_argument('--cluster-status', help='e.g. OFFLINE or ONLINE')
+
+    instance = kinds.add_parser('instance', help='an instance failed')
+    instance.add_argument('instance_uuid')
+    instance.add_argument('--hostname', required=True,
+                          help='the host the instance runs on')
+    instance.add_argument('--event', required=True,
+                          help='e.g. LIFECYCLE, IO_ERROR, '
+                               'QEMU_GUEST_AGENT_ERROR')
+    instance.add_argument('--vir-domain-event', required=True,
+                          help='e.g. STOPPED_FAILED, IO_ERROR_REPORT')
+
+    process = kinds.add_parser('process', help='a key process failed')
+    process.add_argument('hostname')
+    process.add_argument('--process-name', required=True,
+                         help='e.g. nova-compute')
+    process.add_argument('--event', required=True, help='STOPPED or STARTED')
+    return parser
+
+
+def _notification(args):
+    if args.kind == 'host':
+        payload = {'event': args.event, 'host_status': args.host_status}
+        if args.cluster_status:
+            payload['cluster_status'] = args.cluster_status
+        kind, hostname = notifications.COMPUTE_HOST, args.hostname
+    elif args.kind == 'instance':
+        payload = {'event': args.event, 'instance_uuid': args.instance_uuid,
+                   'vir_domain_event': args.vir_domain_event}
+        kind, hostname = notifications.VM, args.hostname
+    else:
+        payload = {'event': args.event, 'process_name': args.process_name}
+        kind, hostname = notifications.PROCESS, args.hostname
+    return notifications.build(kind, hostname, payload,
+                               notification_uuid=args.notification_uuid)
+
+
+def print_record(record, output_format):
+    if output_format == 'json':
+        print(json.dumps(record, indent=2, sort_keys=True))
+        return
+    width = max(len(key) for key in record)
+    for key in sorted(record):
+        value = record[key]
+        if isinstance(value, dict | list):
+            value = json.dumps(value, sort_keys=True)
+        print(f'{key.ljust(width)}  {value}')
+
+
+def _follow(client, record, timeout):
+    deadline = time.monotonic() + timeout
+    while record['status'] not in SETTLED:
+        if time.monotonic() > deadline:
+            return record, False
+        time.sleep(1.0)
+        record = client.get_notification(None, record['notification_uuid'])
+    return record, True
+
+
+def main(argv=None):
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    config_args = [arg for path in args.config_file
+                   for arg in ('--config-file', path)]
+    conf = common.init(config_args, log=False)
+    transport = rpc.get_transport(conf)
+    client = rpc.EngineClient(transport, conf.engine_topic,
+                              timeout=args.timeout)
+    try:
+        record = client.create_notification(None, _notification(args))
+        if args.wait:
+            record, settled = _follow(client, record, args.wait_timeout)
+    except exception.HahealerException as exc:
+        print(f'hahealer-notify: rejected: {exc.message}', file=sys.stderr)
+        return EXIT_REJECTED
+    except messaging.MessagingTimeout:
+        print(f'hahealer-notify: no answer from the engine on topic '
+              f'{conf.engine_topic} within {args.timeout:g} s: is an '
+              f'engine running and the message broker reachable?',
+              file=sys.stderr)
+        return EXIT_NO_ANSWER
+    finally:
+        transport.cleanup()
+    print_record(record, args.format)
+    if args.wait:
+        if not settled:
+            print(f'hahealer-notify: the recovery did not end within '
+                  f'{args.wait_timeout:g} s', file=sys.stderr)
+            return EXIT_RECOVERY
+        if record['status'] in ('error', 'failed'):
+            return EXIT_RECOVERY
+    return EXIT_OK
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Start-up checks: what must hold before an engine takes work.
+
+The engine runs them before it starts, and ``hahealer config validate``
+runs them without starting anything. Errors stop the engine; warnings are
+logged.
+"""
+
+import logging
+
+from hahealer import exception
+from hahealer import fencing
+from hahealer.db import api as db_api
+from hahealer.db import migration
+from hahealer.engine import flows
+
+LOG = logging.getLogger(__name__)
+
+LEVEL_1_RISK = (
+    '[host_failure] quick_evacuate_level is 1: failed hosts are forced down '
+    'without fencing. If a host is in fact still running, an instance may '
+    'run twice and two copies may write to the same disk.')
+
+
+def check_startup(conf, database=None):
+    """Raise ConfigurationError listing every error; return the warnings."""
+    errors, warnings = [], []
+    try:
+        flows.validate_all()
+    except exception.ConfigurationError as exc:
+        errors.append(exc.kwargs['reason'])
+    if conf.host_failure.quick_evacuate_level == 1:
+        warnings.append(LEVEL_1_RISK)
+    own_database = database is None
+    if own_database:
+        database = db_api.Database(conf.database.connection)
+    try:
+        migration.check_current(database.engine)
+        warnings.extend(_fencing_warnings(conf, database))
+    except exception.ConfigurationError as exc:
+        errors.append(exc.kwargs['reason'])
+    finally:
+        if own_database:
+            database.dispose()
+    for warning in warnings:
+        LOG.warning('%s', warning)
+    if errors:
+        raise exception.ConfigurationError(reason='; '.join(errors))
+    return warnings
+
+
+def _fencing_warnings(conf, database):
+    """Hosts that level 2 could not fence, and unknown fencing drivers."""
+    warnings = []
+    available = fencing.available_drivers()
+    for host in database.list_hosts():
+        driver = host['fencing_driver']
+        if driver and driver not in available:
+            warnings.append(
+                f"host {host['name']} names fencing driver '{driver}', "
+                f"which is not installed; available: "
+                f"{', '.join(available)}")
+        elif not driver and conf.host_failure.quick_evacuate_level == 2:
+            warnings.append(
+                f"host {host['name']} has no fencing driver: with "
+                f"quick_evacuate_level 2 its failure cannot be recovered "
+                f"(fencing fails closed)")
+    return warnings

@@ -1,0 +1,137 @@
+"""From a claimed notification to a finished recovery.
+
+Decides what a notification calls for (its host's segment, maintenance,
+storm protection, the segment's recovery method), builds the flows, runs
+them and turns the outcome into the notification's final status.
+"""
+
+import dataclasses
+import logging
+
+from hahealer import exception
+from hahealer import notifications
+from hahealer.db import api as db
+from hahealer.engine import flows
+from hahealer.engine import runner
+from hahealer.engine import storm
+from hahealer.tasks import base
+from hahealer.tasks import keys
+
+LOG = logging.getLogger(__name__)
+
+HOST_LOCK = 'hahealer-host-{}'
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """How a recovery run ended, in notification terms."""
+
+    status: str              # a db status, or None: interrupted, resumable
+    reason: str | None = None
+    held: bool = False
+
+
+_STATUS_OF_OUTCOME = {
+    runner.FINISHED: db.FINISHED,
+    runner.SKIPPED: db.FINISHED,
+    runner.IGNORED: db.IGNORED,
+    runner.FAILED: db.ERROR,
+    runner.INTERRUPTED: None,
+}
+
+
+def _result(outcome):
+    return Result(_STATUS_OF_OUTCOME[outcome.status], outcome.reason or None)
+
+
+class Recovery:
+    """Runs the recovery a notification calls for."""
+
+    def __init__(self, database, flow_runner, resources):
+        self._db = database
+        self._runner = flow_runner
+        self._resources = resources
+
+    def run(self, notification):
+        """Recover from ``notification`` (a claimed record); a Result."""
+        hostname = notification['hostname']
+        try:
+            host = self._db.get_host(hostname)
+        except exception.NotFound:
+            return Result(db.ERROR, f'host {hostname} is no longer in any '
+                                    f'segment')
+        if not host.segment.enabled:
+            return Result(db.IGNORED, f'segment {host.segment.name} of host '
+                                      f'{hostname} is disabled')
+        with self._resources.locks.lock(HOST_LOCK.format(hostname)):
+            if notification['type'] == notifications.COMPUTE_HOST:
+                return self._host_failure(notification, host)
+            if host.on_maintenance and (
+                    notification['type'] == notifications.PROCESS):
+                return Result(db.IGNORED, f'host {hostname} is on '
+                                          f'maintenance')
+            if notification['type'] == notifications.PROCESS:
+                kind, store = flows.PROCESS, {
+                    keys.HOST_NAME: hostname,
+                    keys.PROCESS_NAME: notification['payload']
+                    ['process_name']}
+            else:
+                kind, store = flows.INSTANCE, {
+                    keys.HOST_NAME: hostname,
+                    keys.INSTANCE_UUID: notification['payload']
+                    ['instance_uuid']}
+            return _result(self._run_flow(notification, kind, store))
+
+    def _run_flow(self, notification, kind, store):
+        uuid = notification['notification_uuid']
+        context = base.RecoveryContext(
+            notification_uuid=uuid,
+            record_progress=lambda task_name, entry:
+                self._db.record_progress(uuid, task_name, entry))
+        flow = flows.build(kind, context, self._resources)
+        return self._runner.run(
+            uuid, flow, store,
+            on_task_state=lambda task_name, state:
+                self._db.record_task_state(uuid, task_name, state))
+
+    def _host_failure(self, notification, host):
+        uuid = notification['notification_uuid']
+        hostname = host.name
+        if notification['payload']['event'] == notifications.STARTED:
+            return Result(db.IGNORED, 'the host reports it started')
+        segment = host.segment
+        if not self._db.is_forced(uuid):
+            segment_size = len(self._db.list_hosts(segment.name))
+            reason = storm.hold_reason(self._db, hostname, segment.name,
+                                       segment_size)
+            if reason:
+                LOG.critical(
+                    'Storm protection holds the recovery of host %s '
+                    '(notification %s): %s. Check the network and the '
+                    'monitors; if these hosts really failed, release it '
+                    'with: hahealer notification retry --force %s',
+                    hostname, uuid, reason, uuid)
+                return Result(db.ERROR, f'storm protection: {reason}',
+                              held=True)
+        if not self._db.start_host_recovery(hostname, uuid):
+            return Result(db.IGNORED, f'host {hostname} is on maintenance: '
+                                      f'it was recovered already or is '
+                                      f'being serviced')
+        store = {keys.HOST_NAME: hostname, keys.SEGMENT_NAME: segment.name}
+        outcome = None
+        for kind in flows.HOST_FLOWS_BY_METHOD[segment.recovery_method]:
+            if kind.over_reserved_hosts:
+                spares = self._db.reserved_hosts(segment.name,
+                                                 exclude=[hostname])
+                if not spares:
+                    outcome = runner.Outcome(
+                        runner.FAILED, f'segment {segment.name} has no '
+                                       f'reserved host available')
+                    continue
+                store = {**store, keys.RESERVED_HOST_LIST: spares}
+            outcome = self._run_flow(notification, kind, store)
+            if outcome.status != runner.FAILED:
+                break
+            LOG.warning('Host recovery flow %s for host %s failed: %s',
+                        kind.name, hostname, outcome.reason)
+        return _result(outcome)

@@ -1,0 +1,134 @@
+"""The engine service: RPC server, recovery workers, periodic sweep.
+
+Everything is built in ``start`` (the launcher may fork first), nothing at
+construction. ``stop`` takes no new work, lets running recoveries finish
+within [DEFAULT] shutdown_grace_period, and leaves the rest resumable.
+"""
+
+import logging
+import os
+import threading
+import uuid
+
+import oslo_messaging as messaging
+from oslo_service import service
+
+from hahealer import rpc
+from hahealer.compute import nova
+from hahealer.db import api as db_api
+from hahealer.db import migration
+from hahealer.engine import coordination
+from hahealer.engine import dispatcher
+from hahealer.engine import manager
+from hahealer.engine import recovery
+from hahealer.engine import runner
+from hahealer.tasks import base
+
+LOG = logging.getLogger(__name__)
+
+
+def owner_id(conf):
+    """This engine process, as recorded on the notifications it owns."""
+    return f'{conf.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+
+
+class EngineService(service.Service):
+    def __init__(self, conf, transport=None):
+        super().__init__()
+        self.conf = conf
+        self._transport = transport
+        self._own_transport = transport is None
+        self.ready = threading.Event()
+        self._stopped = threading.Event()
+        self._stopping = threading.Event()
+        self._threads = []
+        self.database = None
+        self.dispatcher = None
+        self._rpc_server = None
+        self._locks = None
+        self._runner = None
+
+    def start(self):
+        super().start()
+        conf = self.conf
+        os.makedirs(conf.state_path, exist_ok=True)
+        owner = owner_id(conf)
+        self.database = db_api.Database(conf.database.connection,
+                                        conf.database.pool_size)
+        migration.check_current(self.database.engine)
+        self._runner = runner.FlowRunner(conf.taskflow.connection)
+        self._runner.upgrade()
+        self._locks = coordination.Coordinator(
+            conf.coordination.backend_url, owner,
+            conf.coordination.lock_timeout)
+        self._locks.start()
+        resources = base.Resources(
+            nova=nova.NovaAPI.from_conf(conf), inventory=self.database,
+            locks=self._locks,
+            evacuation_slots=threading.BoundedSemaphore(
+                conf.host_failure.max_concurrent_evacuations),
+            stopping=self._stopping)
+        self.dispatcher = dispatcher.Dispatcher(
+            self.database,
+            recovery.Recovery(self.database, self._runner, resources),
+            owner, conf.max_concurrent_recoveries,
+            conf.notification_lease_seconds, self._stopping)
+        self.dispatcher.start()
+        if self._transport is None:
+            self._transport = rpc.get_transport(conf)
+        self._rpc_server = messaging.get_rpc_server(
+            self._transport,
+            messaging.Target(topic=conf.engine_topic, server=owner),
+            [manager.EngineManager(self.database, self.dispatcher)],
+            serializer=rpc.ContextSerializer())
+        self._rpc_server.start()
+        self._spawn(self._sweep, 'hahealer-sweep')
+        LOG.info('hahealer engine %s ready on topic %s', owner,
+                 conf.engine_topic)
+        self.ready.set()
+
+    def _spawn(self, target, name):
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _sweep(self):
+        """Resume, retry and expire notifications, now and periodically."""
+        conf = self.conf
+        while True:
+            try:
+                self.dispatcher.process_unfinished(
+                    conf.retry_notification_new_status_interval,
+                    conf.notifications_expired_interval)
+            except Exception:
+                LOG.exception('The periodic sweep of notifications failed; '
+                              'it runs again in %g s',
+                              conf.process_unfinished_notifications_interval)
+            if self._stopping.wait(
+                    conf.process_unfinished_notifications_interval):
+                return
+
+    def stop(self, graceful=True):
+        if self._stopped.is_set():
+            return
+        LOG.info('hahealer engine stopping: no new work')
+        if self._rpc_server is not None:
+            self._rpc_server.stop()
+            self._rpc_server.wait()
+        if self.dispatcher is not None:
+            self.dispatcher.stop(self.conf.shutdown_grace_period)
+        self._stopping.set()
+        if self._locks is not None:
+            self._locks.stop()
+        if self._runner is not None:
+            self._runner.close()
+        if self.database is not None:
+            self.database.dispose()
+        if self._own_transport and self._transport is not None:
+            self._transport.cleanup()
+        self._stopped.set()
+        super().stop(graceful)
+        LOG.info('hahealer engine stopped')
+
+    def wait(self):
+        self._stopped.wait()

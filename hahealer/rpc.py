@@ -1,0 +1,139 @@
+"""The engine's RPC API over oslo.messaging, for monitors and operators.
+
+Monitors and scripts use :class:`EngineClient`::
+
+    from hahealer import rpc
+    client = rpc.EngineClient(rpc.get_transport(conf), conf.engine_topic)
+    record = client.create_notification(ctxt, notification)
+
+Errors raised by the engine (invalid input, not found, conflict) arrive as
+hahealer.exception classes with the engine's message.
+"""
+
+import oslo_messaging as messaging
+from oslo_context import context as oslo_context
+from oslo_messaging import opts as messaging_opts
+
+from hahealer import exception
+
+#: the version this client speaks (the engine's target version history is
+#: in hahealer.engine.manager.EngineManager)
+RPC_API_VERSION = '1.0'
+DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
+CONTROL_EXCHANGE = 'hahealer'
+
+_ALLOWED_EXMODS = [exception.__name__]
+
+
+def set_defaults(conf):
+    """Register oslo.messaging's options with hahealer's defaults."""
+    for group, options in messaging_opts.list_opts():
+        if group is None:
+            conf.register_opts(options)
+    conf.set_default('transport_url', DEFAULT_TRANSPORT_URL)
+    messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
+
+
+def get_transport(conf, url=None):
+    return messaging.get_rpc_transport(
+        conf, url=url, allowed_remote_exmods=_ALLOWED_EXMODS)
+
+
+class ContextSerializer(messaging.NoOpSerializer):
+    """Carries the oslo.context request context with each message."""
+
+    def serialize_context(self, ctxt):
+        return ctxt.to_dict() if ctxt is not None else {}
+
+    def deserialize_context(self, ctxt):
+        return oslo_context.RequestContext.from_dict(ctxt or {})
+
+
+def admin_context():
+    return oslo_context.RequestContext(is_admin=True)
+
+
+class EngineClient:
+    """Calls the engine. Every call but ``process_notification`` waits for
+    the engine's answer (``timeout`` seconds, oslo.messaging's default
+    rpc_response_timeout when None)."""
+
+    def __init__(self, transport, topic, timeout=None):
+        target = messaging.Target(topic=topic, version=RPC_API_VERSION)
+        self._client = messaging.get_rpc_client(
+            transport, target, serializer=ContextSerializer(),
+            timeout=timeout)
+
+    def _call(self, ctxt, method, version=RPC_API_VERSION, **kwargs):
+        return self._client.prepare(version=version).call(
+            ctxt or admin_context(), method, **kwargs)
+
+    # --- notifications ----------------------------------------------------
+
+    def create_notification(self, ctxt, notification):
+        return self._call(ctxt, 'create_notification',
+                          notification=notification)
+
+    def process_notification(self, ctxt, notification):
+        self._client.prepare(version=RPC_API_VERSION).cast(
+            ctxt or admin_context(), 'process_notification',
+            notification=notification)
+
+    def get_notification(self, ctxt, notification_uuid):
+        return self._call(ctxt, 'get_notification',
+                          notification_uuid=notification_uuid)
+
+    def list_notifications(self, ctxt, filters=None, limit=100,
+                           marker=None):
+        return self._call(ctxt, 'list_notifications', filters=filters,
+                          limit=limit, marker=marker)
+
+    def get_notification_recovery_workflow_details(self, ctxt,
+                                                   notification_uuid):
+        return self._call(ctxt, 'get_notification_recovery_workflow_details',
+                          notification_uuid=notification_uuid)
+
+    def retry_notification(self, ctxt, notification_uuid, force=False):
+        return self._call(ctxt, 'retry_notification',
+                          notification_uuid=notification_uuid, force=force)
+
+    # --- segments and hosts -------------------------------------------------
+
+    def create_segment(self, ctxt, name, recovery_method, description=None,
+                       enabled=True):
+        return self._call(ctxt, 'create_segment', name=name,
+                          recovery_method=recovery_method,
+                          description=description, enabled=enabled)
+
+    def get_segment(self, ctxt, segment):
+        return self._call(ctxt, 'get_segment', segment=segment)
+
+    def list_segments(self, ctxt):
+        return self._call(ctxt, 'list_segments')
+
+    def update_segment(self, ctxt, segment, values):
+        return self._call(ctxt, 'update_segment', segment=segment,
+                          values=values)
+
+    def delete_segment(self, ctxt, segment):
+        return self._call(ctxt, 'delete_segment', segment=segment)
+
+    def create_host(self, ctxt, name, segment, reserved=False,
+                    on_maintenance=False, fencing_driver=None,
+                    fencing_params=None):
+        return self._call(ctxt, 'create_host', name=name, segment=segment,
+                          reserved=reserved, on_maintenance=on_maintenance,
+                          fencing_driver=fencing_driver,
+                          fencing_params=fencing_params)
+
+    def get_host(self, ctxt, host):
+        return self._call(ctxt, 'get_host', host=host)
+
+    def list_hosts(self, ctxt, segment=None):
+        return self._call(ctxt, 'list_hosts', segment=segment)
+
+    def update_host(self, ctxt, host, values):
+        return self._call(ctxt, 'update_host', host=host, values=values)
+
+    def delete_host(self, ctxt, host):
+        return self._call(ctxt, 'delete_host', host=host)
