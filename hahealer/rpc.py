@@ -12,25 +12,23 @@ hahealer.exception classes with the engine's message.
 
 import oslo_messaging as messaging
 from oslo_context import context as oslo_context
-from oslo_messaging import opts as messaging_opts
 
 from hahealer import exception
 
 #: the version this client speaks (the engine's target version history is
 #: in hahealer.engine.manager.EngineManager)
 RPC_API_VERSION = '1.0'
-DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
 CONTROL_EXCHANGE = 'hahealer'
 
 _ALLOWED_EXMODS = [exception.__name__]
 
 
 def set_defaults(conf):
-    """Register oslo.messaging's options with hahealer's defaults."""
-    for group, options in messaging_opts.list_opts():
-        if group is None:
-            conf.register_opts(options)
-    conf.set_default('transport_url', DEFAULT_TRANSPORT_URL)
+    """hahealer's messaging defaults.
+
+    oslo.messaging's own default transport_url, ``rabbit://``, already means
+    the local RabbitMQ as guest.
+    """
     messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
 
 

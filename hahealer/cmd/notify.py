@@ -25,30 +25,42 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_ANSWER, EXIT_RECOVERY = range(5)
 SETTLED = ('finished', 'ignored', 'error', 'failed')
 
 
+def _common_options(parser, default):
+    """Options accepted before and after the kind of notification."""
+    def given(value):
+        return argparse.SUPPRESS if default is argparse.SUPPRESS else value
+
+    parser.add_argument('--config-file', action='append',
+                        default=given([]),
+                        help='hahealer config file with transport_url and '
+                             'engine_topic (may be repeated)')
+    parser.add_argument('--timeout', type=float, default=given(30.0),
+                        help='seconds to wait for the engine to answer '
+                             '(default 30)')
+    parser.add_argument('-f', '--format', choices=('table', 'json'),
+                        default=given('table'), help='output format')
+    parser.add_argument('--wait', action='store_true', default=given(False),
+                        help='follow the notification until its recovery '
+                             'ends')
+    parser.add_argument('--wait-timeout', type=float, default=given(900.0),
+                        help='longest --wait, in seconds (default 900)')
+    parser.add_argument('--notification-uuid', default=given(None),
+                        help='an id of your choosing: sending the same id '
+                             'again is answered with the stored record')
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog='hahealer-notify',
         description='Send a failure notification to the hahealer engine '
                     'and print the stored record.')
-    parser.add_argument('--config-file', action='append', default=[],
-                        help='hahealer config file with transport_url and '
-                             'engine_topic (may be repeated)')
-    parser.add_argument('--timeout', type=float, default=30.0,
-                        help='seconds to wait for the engine to answer '
-                             '(default 30)')
-    parser.add_argument('-f', '--format', choices=('table', 'json'),
-                        default='table', help='output format')
-    parser.add_argument('--wait', action='store_true',
-                        help='follow the notification until its recovery '
-                             'ends')
-    parser.add_argument('--wait-timeout', type=float, default=900.0,
-                        help='longest --wait, in seconds (default 900)')
-    parser.add_argument('--notification-uuid',
-                        help='an id of your choosing: sending the same id '
-                             'again is answered with the stored record')
+    _common_options(parser, None)
+    after = argparse.ArgumentParser(add_help=False)
+    _common_options(after, argparse.SUPPRESS)
     kinds = parser.add_subparsers(dest='kind', required=True)
 
-    host = kinds.add_parser('host', help='a compute host failed or started')
+    host = kinds.add_parser('host', parents=[after],
+                            help='a compute host failed or started')
     host.add_argument('hostname')
     host.add_argument('--event', required=True, help='STOPPED or STARTED')
     host.add_argument('--host-status', default='NORMAL',
@@ -56,7 +68,8 @@ def _parser():
                            'down (default), UNKNOWN otherwise')
     host.add_argument('--cluster-status', help='e.g. OFFLINE or ONLINE')
 
-    instance = kinds.add_parser('instance', help='an instance failed')
+    instance = kinds.add_parser('instance', parents=[after],
+                                help='an instance failed')
     instance.add_argument('instance_uuid')
     instance.add_argument('--hostname', required=True,
                           help='the host the instance runs on')
@@ -66,7 +79,8 @@ def _parser():
     instance.add_argument('--vir-domain-event', required=True,
                           help='e.g. STOPPED_FAILED, IO_ERROR_REPORT')
 
-    process = kinds.add_parser('process', help='a key process failed')
+    process = kinds.add_parser('process', parents=[after],
+                               help='a key process failed')
     process.add_argument('hostname')
     process.add_argument('--process-name', required=True,
                          help='e.g. nova-compute')

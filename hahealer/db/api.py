@@ -219,7 +219,7 @@ class Database:
         now = models.utcnow()
         return self._update_notification(
             notification_uuid, [models.Notification.status == NEW],
-            status=RUNNING, owner=owner, started_at=now,
+            status=RUNNING, owner=owner, started_at=now, reason=None,
             lease_expires_at=now + datetime.timedelta(seconds=lease_seconds),
             attempts=models.Notification.attempts + 1)
 

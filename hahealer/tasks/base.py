@@ -102,10 +102,14 @@ class HealerTask(task.Task):
         super().__init__(name=name, **kwargs)
         self.context = context
         self.resources = resources
+        self._task_thread = None
 
     @property
     def nova(self):
         return self.resources.nova
+
+    def pre_execute(self):
+        self._task_thread = threading.current_thread()
 
     def update_details(self, message, progress=0.0):
         """Tell the operator what this task is doing, with its progress.
@@ -117,9 +121,12 @@ class HealerTask(task.Task):
                               message=message)
         LOG.info('[%s] %s', self.context.notification_uuid, message)
         self.context.record_progress(self.name, entry)
-        self._notifier.notify(task.EVENT_UPDATE_PROGRESS,
-                              {'progress': entry.progress,
-                               'message': message})
+        # taskflow's storage may only be updated from the task's own
+        # thread; helpers running in parallel record their entries only.
+        if threading.current_thread() is self._task_thread:
+            self._notifier.notify(task.EVENT_UPDATE_PROGRESS,
+                                  {'progress': entry.progress,
+                                   'message': message})
 
     def wait_until(self, condition, timeout, what, failure=None,
                    interval=None):

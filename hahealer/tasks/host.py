@@ -85,7 +85,7 @@ def _target_state(server):
 class PrepareHAEnabledInstancesTask(base.HealerTask):
     """Choose the failed host's instances to evacuate, in order."""
 
-    default_provides = (keys.INSTANCE_LIST, keys.TARGET_STATES)
+    default_provides = {keys.INSTANCE_LIST, keys.TARGET_STATES}
 
     def execute(self, host_name):
         self.update_details('Preparing instances for evacuation')
