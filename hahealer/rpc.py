@@ -3,17 +3,23 @@
 Monitors and scripts use :class:`EngineClient`::
 
     from hahealer import rpc
-    client = rpc.EngineClient(rpc.get_transport(conf), conf.engine_topic)
-    record = client.create_notification(ctxt, notification)
+    client = rpc.EngineClient.from_config_files(
+        ['/etc/hahealer/hahealer.conf'])
+    record = client.create_notification(None, notification)
+    client.close()
 
 Errors raised by the engine (invalid input, not found, conflict) arrive as
 hahealer.exception classes with the engine's message.
 """
 
 import oslo_messaging as messaging
+from oslo_config import cfg
 from oslo_context import context as oslo_context
+from oslo_messaging._metrics import client as messaging_metrics
+from oslo_messaging._tracing import client as messaging_tracing
 
 from hahealer import exception
+from hahealer.conf import default
 
 #: the version this client speaks (the engine's target version history is
 #: in hahealer.engine.manager.EngineManager)
@@ -30,6 +36,23 @@ def set_defaults(conf):
     the local RabbitMQ as guest.
     """
     messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
+
+
+def client_conf(config_files=()):
+    """What a client needs (transport and topic), read from config files."""
+    conf = cfg.ConfigOpts()
+    conf.register_opts([opt for opt in default.engine_opts
+                        if opt.dest == 'engine_topic'])
+    # oslo.messaging registers its tracing and metrics options on the
+    # global CONF only, yet reads them from the configuration it is given.
+    conf.register_opts(messaging_tracing.oslo_messaging_tracing,
+                       group='oslo_messaging_tracing')
+    conf.register_opts(messaging_metrics.oslo_messaging_metrics,
+                       group='oslo_messaging_metrics')
+    set_defaults(conf)
+    conf([], project='hahealer', default_config_files=list(config_files),
+         default_config_dirs=[])
+    return conf
 
 
 def get_transport(conf, url=None):
@@ -58,9 +81,24 @@ class EngineClient:
 
     def __init__(self, transport, topic, timeout=None):
         target = messaging.Target(topic=topic, version=RPC_API_VERSION)
+        self._transport = transport
         self._client = messaging.get_rpc_client(
             transport, target, serializer=ContextSerializer(),
             timeout=timeout)
+
+    @classmethod
+    def from_config_files(cls, config_files=(), timeout=None):
+        """A client with its own transport, configured from files."""
+        conf = client_conf(config_files)
+        return cls(get_transport(conf), conf.engine_topic, timeout=timeout)
+
+    @property
+    def topic(self):
+        return self._client.target.topic
+
+    def close(self):
+        """Close the transport's connections."""
+        self._transport.cleanup()
 
     def _call(self, ctxt, method, version=RPC_API_VERSION, **kwargs):
         return self._client.prepare(version=version).call(

@@ -4,7 +4,8 @@ import pytest
 
 from tests import nova_sim as nova_sim_helper
 
-pytest_plugins = ['tests.config_fixture', 'tests.database_fixture']
+pytest_plugins = ['tests.config_fixture', 'tests.database_fixture',
+                  'tests.engine_fixture']
 
 # --- the Nova emulator ----------------------------------------------------
 

@@ -11,7 +11,12 @@ _QUIET_LIBRARIES = ['keystoneauth=WARN', 'novaclient=WARN', 'stevedore=WARN',
 
 
 def init(args, cli_opts=(), log=True):
-    """Parse ``args`` (command line without the program name) into CONF."""
+    """Parse ``args`` (command line without the program name) into CONF.
+
+    May be called again in one process (tests do): the previous parse is
+    cleared first, so command-line options can be registered again.
+    """
+    CONF.clear()
     rpc.set_defaults(CONF)
     logging.register_options(CONF)
     logging.set_defaults(default_log_levels=(

@@ -18,7 +18,6 @@ import oslo_messaging as messaging
 from hahealer import exception
 from hahealer import notifications
 from hahealer import rpc
-from hahealer.cmd import common
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_ANSWER, EXIT_RECOVERY = range(5)
 #: statuses after which --wait stops following
@@ -129,12 +128,8 @@ def _follow(client, record, timeout):
 
 def main(argv=None):
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
-    config_args = [arg for path in args.config_file
-                   for arg in ('--config-file', path)]
-    conf = common.init(config_args, log=False)
-    transport = rpc.get_transport(conf)
-    client = rpc.EngineClient(transport, conf.engine_topic,
-                              timeout=args.timeout)
+    client = rpc.EngineClient.from_config_files(args.config_file,
+                                                timeout=args.timeout)
     try:
         record = client.create_notification(None, _notification(args))
         if args.wait:
@@ -144,12 +139,11 @@ def main(argv=None):
         return EXIT_REJECTED
     except messaging.MessagingTimeout:
         print(f'hahealer-notify: no answer from the engine on topic '
-              f'{conf.engine_topic} within {args.timeout:g} s: is an '
-              f'engine running and the message broker reachable?',
-              file=sys.stderr)
+              f'{client.topic} within {args.timeout:g} s: is an engine '
+              f'running and the message broker reachable?', file=sys.stderr)
         return EXIT_NO_ANSWER
     finally:
-        transport.cleanup()
+        client.close()
     print_record(record, args.format)
     if args.wait:
         if not settled:

@@ -1,0 +1,241 @@
+"""The engine as a service: RabbitMQ, a real database, the emulator."""
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from hahealer import exception
+from hahealer import notifications
+from hahealer import rpc
+from tests import engine_fixture
+from tests import scenario
+
+HOSTS = ('host1', 'host2', 'host3')
+
+
+def notify(config_path, *args):
+    """Run hahealer-notify like a monitor does; (exit code, out, err)."""
+    done = subprocess.run(
+        [sys.executable, '-m', 'hahealer.cmd.notify', '--config-file',
+         str(config_path), *args],
+        capture_output=True, text=True, timeout=120,
+        cwd=engine_fixture.REPO_ROOT)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture
+def engine_client():
+    """engine_client(config_path): an RPC client on the config's topic."""
+    clients = []
+
+    def make(config_path, timeout=20):
+        client = rpc.EngineClient.from_config_files([str(config_path)],
+                                                    timeout=timeout)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.mark.parametrize('backend', ['sqlite', 'postgresql'])
+def test_monitor_reports_all_three_failures_and_sees_them_recovered(
+        backend, tmp_path, nova_sim_factory, engine_factory,
+        database_url_factory):
+    sim = nova_sim_factory(instances_per_host=2)
+    config = engine_fixture.prepare(
+        tmp_path, sim.compute_url, database_url_factory(backend),
+        hosts=HOSTS)
+    engine_factory(config)
+    client = sim.admin_client()
+    victim = client.servers.list(search_opts={'host': 'host2',
+                                              'all_tenants': 1})[0]
+
+    code, out, err = notify(config, 'process', 'host3', '--process-name',
+                            'nova-compute', '--event', 'STOPPED', '--wait',
+                            '-f', 'json')
+    assert code == 0, err
+    assert json.loads(out)['status'] == 'finished'
+    assert scenario.compute_service(client, 'host3').status == 'disabled'
+
+    code, out, err = notify(config, 'instance', victim.id, '--hostname',
+                            'host2', '--event', 'LIFECYCLE',
+                            '--vir-domain-event', 'STOPPED_FAILED', '--wait',
+                            '-f', 'json')
+    assert code == 0, err
+    assert json.loads(out)['status'] == 'finished'
+    assert 'stop' in [a.action for a in
+                      client.instance_action.list(victim.id)]
+
+    sim.kill_host('host1')
+    code, out, err = notify(config, 'host', 'host1', '--event', 'STOPPED',
+                            '--wait', '-f', 'json')
+    assert code == 0, err
+    record = json.loads(out)
+    assert record['status'] == 'finished', record['reason']
+    assert not client.servers.list(search_opts={'host': 'host1',
+                                                'all_tenants': 1})
+
+
+def test_bad_notifications_are_rejected_and_nothing_is_stored(
+        tmp_path, nova_sim, engine_factory, engine_client):
+    config = engine_fixture.prepare(tmp_path, nova_sim.compute_url,
+                                    hosts=HOSTS)
+    engine_factory(config)
+    client = engine_client(config)
+    good = notifications.build('COMPUTE_HOST', 'host1',
+                               {'event': 'STOPPED', 'host_status': 'NORMAL'})
+    cases = [
+        ({**good, 'type': 'DISK'}, "type: 'DISK' is not one of"),
+        ({**good, 'generated_time': 'soon'},
+         "generated_time: 'soon' is not an ISO 8601"),
+        ({**good, 'payload': {'event': 'STOPPED'}},
+         'payload.host_status: is required'),
+        ({**good, 'payload': {'event': 'BOOM', 'host_status': 'NORMAL'}},
+         "payload.event: 'BOOM' is not one of"),
+        ({**good, 'hostname': 'host99'},
+         'hostname: host host99 is in no failover segment'),
+        ({**good, 'surprise': True}, "'surprise' was unexpected"),
+        (notifications.build('VM', 'host1', {
+            'event': 'LIFECYCLE', 'instance_uuid': 'nope',
+            'vir_domain_event': 'STOPPED_FAILED'}),
+         "payload.instance_uuid: 'nope' is not a UUID"),
+    ]
+    for document, reason in cases:
+        with pytest.raises(exception.InvalidNotification) as caught:
+            client.create_notification(None, document)
+        assert reason in caught.value.message
+    code, _, err = notify(config, 'process', 'host1', '--process-name',
+                          'nova-compute', '--event', 'EXPLODED')
+    assert code == 1
+    assert "payload.event: 'EXPLODED' is not one of" in err
+    database = engine_fixture.open_database(config)
+    try:
+        assert database.list_notifications() == []
+    finally:
+        database.dispose()
+
+
+def test_duplicates_are_answered_with_the_first_record(
+        tmp_path, nova_sim, engine_factory, engine_client):
+    config = engine_fixture.prepare(tmp_path, nova_sim.compute_url,
+                                    hosts=HOSTS)
+    engine_factory(config)
+    client = engine_client(config)
+    document = notifications.build('PROCESS', 'host2', {
+        'event': 'STOPPED', 'process_name': 'nova-compute'})
+    first = client.create_notification(None, document)
+    again = client.create_notification(None, document)
+    assert again['notification_uuid'] == first['notification_uuid']
+    chosen = notifications.build(
+        'PROCESS', 'host3', {'event': 'STOPPED', 'process_name': 'x'},
+        notification_uuid='0d4c5a43-55a1-4b61-8c1e-3d2a3f7f9b70')
+    assert client.create_notification(None, chosen)[
+        'notification_uuid'] == chosen['notification_uuid']
+    assert client.create_notification(None, chosen)[
+        'notification_uuid'] == chosen['notification_uuid']
+    assert len(client.list_notifications(None)) == 2
+
+
+def test_unsafe_host_notifications_are_recorded_as_ignored(
+        tmp_path, nova_sim, engine_factory, engine_client):
+    config = engine_fixture.prepare(tmp_path, nova_sim.compute_url,
+                                    hosts=HOSTS)
+    engine_factory(config)
+    client = engine_client(config)
+    record = client.create_notification(None, notifications.build(
+        'COMPUTE_HOST', 'host1', {'event': 'STOPPED',
+                                  'host_status': 'UNKNOWN'}))
+    assert record['status'] == 'ignored'
+    assert 'may still be running' in record['reason']
+    assert scenario.compute_service(nova_sim.admin_client(),
+                                    'host1').status == 'enabled'
+
+
+def test_killed_engine_is_resumed_without_repeating_work(
+        tmp_path, nova_sim_factory, engine_factory, engine_client):
+    sim = nova_sim_factory(instances_per_host=8, evacuate_seconds=1.0)
+    config = engine_fixture.prepare(
+        tmp_path, sim.compute_url, hosts=HOSTS,
+        DEFAULT={'host_failure_recovery_threads': 2})
+    engine = engine_factory(config)
+    client = engine_client(config)
+    nova = sim.admin_client()
+    on_host1 = [s.id for s in nova.servers.list(
+        search_opts={'host': 'host1', 'all_tenants': 1})]
+    sim.kill_host('host1')
+    record = client.create_notification(None, notifications.build(
+        'COMPUTE_HOST', 'host1', {'event': 'STOPPED',
+                                  'host_status': 'NORMAL'}))
+    uuid = record['notification_uuid']
+
+    def moved():
+        return [server_id for server_id in on_host1
+                if scenario.host_of(nova.servers.get(server_id)) != 'host1']
+
+    scenario.wait_for(lambda: len(moved()) >= 2, 60,
+                      what='the evacuation to be under way')
+    engine.kill()
+    assert len(moved()) < len(on_host1), 'killed before the end'
+    engine_factory(config, name='engine-restarted')
+    final = scenario.wait_for(
+        lambda: (client.get_notification(None, uuid)
+                 if client.get_notification(None, uuid)['status']
+                 in ('finished', 'error') else None), 120,
+        what='the resumed recovery to end')
+    assert final['status'] == 'finished', final['reason']
+    for server_id in on_host1:
+        server = nova.servers.get(server_id)
+        assert scenario.host_of(server) != 'host1'
+        assert not server.locked, f'{server_id} was left locked'
+        evacuations = [a for a in nova.instance_action.list(server_id)
+                       if a.action == 'evacuate']
+        assert len(evacuations) == 1, f'{server_id} evacuated twice'
+    details = client.get_notification_recovery_workflow_details(None, uuid)
+    tasks = [task['name'] for task in details['recovery_workflow_details']]
+    assert tasks.count('prepare_HA_enabled_instances_task') == 1
+
+
+def test_two_engines_recover_a_host_once(
+        tmp_path, nova_sim_factory, engine_factory, engine_client,
+        database_url_factory):
+    sim = nova_sim_factory(instances_per_host=3)
+    config = engine_fixture.prepare(
+        tmp_path, sim.compute_url, database_url_factory('postgresql'),
+        hosts=HOSTS)
+    engine_factory(config, name='engine-a')
+    engine_factory(config, name='engine-b')
+    sim.kill_host('host1')
+    document = notifications.build('COMPUTE_HOST', 'host1', {
+        'event': 'STOPPED', 'host_status': 'NORMAL'})
+    clients = [engine_client(config) for _ in range(6)]
+    answers = []
+    barrier = threading.Barrier(len(clients))
+
+    def send(client):
+        barrier.wait()
+        answers.append(client.create_notification(None, document))
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == len(clients)
+    probe = clients[0]
+
+    def settled():
+        records = probe.list_notifications(None)
+        if all(r['status'] in ('finished', 'ignored', 'error')
+               for r in records):
+            return records
+        return None
+
+    records = scenario.wait_for(settled, 60, what='every copy to settle')
+    assert [r['status'] for r in records].count('finished') == 1
+    assert sim.counters()['evacuations']['started'] == 3
+
