@@ -10,6 +10,7 @@ engine_opts = [
         'state_path',
         default=os.path.join(os.path.expanduser('~'), '.local', 'state',
                              'hahealer'),
+        sample_default='~/.local/state/hahealer',
         help="""
 Directory for the engine's local state: the default SQLite databases and the
 default file-based lock backend live here. Created on start-up if missing.

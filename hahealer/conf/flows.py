@@ -9,17 +9,53 @@ from oslo_config import types
 
 GROUP = 'taskflow_driver_recovery_flows'
 
-# A dict of lists: "pre:a,b,main:c,post:d" in the config file.
-_task_lists = types.Dict(
-    bounds=False,
-    value_type=types.List(bounds=True, item_type=types.String(quotes=True)))
+
+
+class TaskLists(types.ConfigType):
+    """Task names per stage: ``pre:a,b,main:c,post:d``.
+
+    A name with a colon starts a stage; names after it belong to it.
+    Masakari's bracketed form ``pre:['a','b'],main:['c'],post:[]`` is read
+    the same way, so its sections can be copied unchanged.
+    """
+
+    def __init__(self):
+        super().__init__(type_name='task lists value')
+
+    def __call__(self, value):
+        if isinstance(value, dict):
+            return {stage: list(names) for stage, names in value.items()}
+        stages, current = {}, None
+        for token in value.replace('[', '').replace(']', '').split(','):
+            token = token.strip()
+            if ':' in token:
+                stage, _, token = token.partition(':')
+                current = stages.setdefault(stage.strip(), [])
+            elif current is None and token:
+                raise ValueError(f"task '{token}' comes before any stage; "
+                                 f"write pre:TASK,...,main:TASK,...,"
+                                 f"post:TASK,...")
+            token = token.strip().strip('\'"')
+            if token:
+                current.append(token)
+        return stages
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def _formatter(self, value):
+        return ','.join(f"{stage}:{','.join(names)}"
+                        for stage, names in value.items())
+
+
+_task_lists = TaskLists()
 
 _HELP_TAIL = """
-Each value is a dictionary with the keys pre, main and post; each key holds
-the names of the tasks of that stage, run in the order given. Every name is an
-entry point in the 'hahealer.task_flow.tasks' namespace: the built-in tasks,
-or tasks that a deployer installs from their own package. An unknown name
-stops the engine at start-up, naming the option and the available tasks.
+Each value names the tasks of the stages pre, main and post, run in the
+order given. Every name is an entry point in the namespace
+'hahealer.task_flow.tasks': a built-in task, or one that a deployer
+installs from their own package. An unknown name stops the engine at
+start-up, naming the option and the available tasks.
 """
 
 recovery_flow_opts = [
