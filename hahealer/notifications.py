@@ -163,16 +163,19 @@ def parse_time(value, field):
     return timeutils.normalize_time(parsed)
 
 
-def ignore_reason(notification):
+def ignore_reason(notification, act_on_host_start=False):
     """Why a valid notification calls for no recovery, or None.
 
     Unsafe or meaningless recoveries are recorded as ignored with this
-    reason instead of being run.
+    reason instead of being run. A host's STARTED event calls for work only
+    with ``act_on_host_start`` ([host_failure] unfence_on_start).
     """
     payload = notification['payload']
     event = payload['event']
     if notification['type'] == COMPUTE_HOST:
         if event == STARTED:
+            if act_on_host_start:
+                return None
             return 'the host reports it started: recorded, nothing to recover'
         if payload['host_status'] != HOST_STATUS_NORMAL:
             return (f"host_status is {payload['host_status']}, not NORMAL: "

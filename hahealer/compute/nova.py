@@ -342,6 +342,21 @@ class NovaAPI:
                    self._client(version).servers.evacuate, server_id,
                    host=target_host, safe=False)
 
+    def evacuation_status(self, server_id):
+        """Status of the latest evacuation of ``server_id``, or None.
+
+        Nova's migration record says 'accepted', 'pre-migrating' and 'done'
+        on the way, 'error' when no host could take the instance and
+        'failed' when its rebuild failed.
+        """
+        records = self._call(
+            f'listing the evacuations of instance {server_id}',
+            self._client().migrations.list, instance_uuid=server_id,
+            migration_type='evacuation')
+        if not records:
+            return None
+        return max(records, key=lambda record: record.id).status
+
     # --- aggregates -------------------------------------------------------
 
     def list_aggregates(self):

@@ -116,6 +116,15 @@ the instances are evacuated or no reserved host is left.
 Example: pre:disable_compute_service_task,"""
         """main:prepare_HA_enabled_instances_task,post:evacuate_instances_task
 """ + _HELP_TAIL),
+    cfg.Opt(
+        'host_started_recovery_tasks',
+        type=_task_lists,
+        default={'pre': [], 'main': ['unfence_host_task'], 'post': []},
+        help="""
+Tasks run when a host on maintenance reports STARTED and [host_failure]
+unfence_on_start is set: by default lift the forced-down flag of its
+nova-compute service once Nova accepts it.
+""" + _HELP_TAIL),
 ]
 
 

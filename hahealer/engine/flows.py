@@ -44,7 +44,9 @@ HOST_RH = FlowKind('host_rh_failure', 'host_rh_failure_recovery_tasks',
                    (keys.HOST_NAME, keys.SEGMENT_NAME,
                     keys.RESERVED_HOST_LIST),
                    over_reserved_hosts=True)
-KINDS = (PROCESS, INSTANCE, HOST_AUTO, HOST_RH)
+HOST_STARTED = FlowKind('host_started', 'host_started_recovery_tasks',
+                        (keys.HOST_NAME, keys.SEGMENT_NAME))
+KINDS = (PROCESS, INSTANCE, HOST_AUTO, HOST_RH, HOST_STARTED)
 
 #: the host flows tried, in order, for each segment recovery method
 HOST_FLOWS_BY_METHOD = {

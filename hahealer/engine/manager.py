@@ -81,7 +81,8 @@ class EngineManager:
                 reason=f"hostname: host {values['hostname']} is in no "
                        f"failover segment; add it with 'hahealer host "
                        f"create'") from None
-        reason = notifications.ignore_reason(values)
+        reason = notifications.ignore_reason(
+            values, act_on_host_start=CONF.host_failure.unfence_on_start)
         if reason:
             values.update(status=db.IGNORED, reason=reason)
         record, created = self._db.create_notification(

@@ -97,9 +97,14 @@ class Recovery:
     def _host_failure(self, notification, host):
         uuid = notification['notification_uuid']
         hostname = host.name
-        if notification['payload']['event'] == notifications.STARTED:
-            return Result(db.IGNORED, 'the host reports it started')
         segment = host.segment
+        store = {keys.HOST_NAME: hostname, keys.SEGMENT_NAME: segment.name}
+        if notification['payload']['event'] == notifications.STARTED:
+            if not host.on_maintenance:
+                return Result(db.IGNORED, f'host {hostname} is not on '
+                                          f'maintenance: nothing to undo')
+            return _result(self._run_flow(notification, flows.HOST_STARTED,
+                                          store))
         if not self._db.is_forced(uuid):
             segment_size = len(self._db.list_hosts(segment.name))
             reason = storm.hold_reason(self._db, hostname, segment.name,
@@ -117,7 +122,6 @@ class Recovery:
             return Result(db.IGNORED, f'host {hostname} is on maintenance: '
                                       f'it was recovered already or is '
                                       f'being serviced')
-        store = {keys.HOST_NAME: hostname, keys.SEGMENT_NAME: segment.name}
         outcome = None
         for kind in flows.HOST_FLOWS_BY_METHOD[segment.recovery_method]:
             if kind.over_reserved_hosts:

@@ -19,6 +19,8 @@ from hahealer.tasks import services
 LOG = logging.getLogger(__name__)
 
 RECOVERABLE_VM_STATES = ('active', 'stopped', 'error')
+#: statuses of a Nova migration record that end an evacuation unsuccessfully
+EVACUATION_FAILED = ('error', 'failed')
 # Nova's power_state for a running guest.
 POWER_RUNNING = 1
 RESERVED_HOSTS_LOCK = 'hahealer-reserved-hosts'
@@ -286,7 +288,15 @@ class EvacuateInstancesTask(base.HealerTask):
     def _confirm(self, server_id, host_name, target_state):
         def arrived():
             server = self.nova.get_server(server_id)
-            if server.host == host_name or server.task_state is not None:
+            if server.task_state is not None:
+                return None
+            if server.host == host_name:
+                # Settled on the failed host: not started yet, or failed.
+                status = self.nova.evacuation_status(server_id)
+                if status in EVACUATION_FAILED:
+                    raise exception.RecoveryFailed(
+                        reason=f'Nova reports the evacuation of instance '
+                               f'{server_id} {status}')
                 return None
             if server.vm_state == 'error' and target_state != 'error':
                 raise exception.RecoveryFailed(
@@ -309,3 +319,47 @@ class EvacuateInstancesTask(base.HealerTask):
         self.update_details(
             f"Instance '{server_id}' is on host '{server.host}' in state "
             f"'{target_state}'", 0.8)
+
+
+class UnfenceHostTask(base.HealerTask):
+    """Put a recovered host that started again back in Nova's hands.
+
+    Nova refuses to lift the forced-down flag while evacuation records of
+    the host are still to be cleaned up by its compute service, which it
+    does as it starts: the task retries until Nova accepts. The service
+    stays disabled and the host on maintenance for the operator, unless
+    [host_failure] enable_on_start is set.
+    """
+
+    def execute(self, host_name):
+        if self.nova.get_compute_service(host_name).forced_down:
+            self.update_details(
+                f"Lifting the forced-down flag of the compute service of "
+                f"host '{host_name}'")
+            self.wait_until(
+                lambda: self._lift_force_down(host_name),
+                CONF.wait_period_after_service_update,
+                f'Nova to accept nova-compute of host {host_name} up',
+                failure=f'Nova still refuses to lift the forced-down flag '
+                        f'of host {host_name}')
+        if not CONF.host_failure.enable_on_start:
+            self.update_details(
+                f"Host '{host_name}' is back; its compute service stays "
+                f"disabled and the host on maintenance until an operator "
+                f"enables them", 1.0)
+            return
+        self.nova.enable_service(host_name)
+        self.resources.inventory.update_host(host_name,
+                                             on_maintenance=False)
+        self.update_details(
+            f"Enabled the compute service of host '{host_name}' and took "
+            f"it off maintenance", 1.0)
+
+    def _lift_force_down(self, host_name):
+        try:
+            self.nova.force_down_service(host_name, down=False)
+        except (exception.ComputeBadRequest, exception.ComputeConflict) as exc:
+            LOG.info('Nova does not accept host %s up yet: %s', host_name,
+                     exc.message)
+            return False
+        return True

@@ -1,0 +1,329 @@
+"""Host recovery at production grade, against the emulator: recovery
+methods and their fallbacks, spare hosts under contention, quick evacuate
+levels, fencing through a real IPMI peer, storm protection, per-instance
+failures, the global cap and a host coming back."""
+
+import threading
+
+import pytest
+
+from hahealer.sim import bmc as simulated_bmc
+from tests import scenario
+
+HA = {'HA_Enabled': 'True'}
+BMC_USER, BMC_PASSWORD = 'admin', 'bmc-s3cret'
+
+
+def _on_host(client, host):
+    return client.servers.list(search_opts={'host': host,
+                                            'all_tenants': 1})
+
+
+def _disable(client, host, reason='reserved for failover'):
+    service = scenario.compute_service(client, host)
+    client.services.disable_log_reason(service.id, reason)
+
+
+@pytest.fixture
+def level_1(conf):
+    conf.override('host_failure', quick_evacuate_level=1)
+    return conf
+
+
+# --- recovery methods --------------------------------------------------------
+
+def test_reserved_host_receives_the_instances(level_1, nova_sim_factory,
+                                              harness_factory):
+    sim = nova_sim_factory(hosts=4, instances_per_host=2)
+    client = sim.admin_client()
+    _disable(client, 'host4')
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3', 'host4'],
+                    method='reserved_host', reserved=['host4'])
+    moving = [s.id for s in _on_host(client, 'host1')]
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'finished', record['reason']
+    assert {scenario.host_of(client.servers.get(i)) for i in moving} == {
+        'host4'}
+    assert scenario.compute_service(client, 'host4').status == 'enabled'
+    spare = harness.database.get_host('host4')
+    assert not spare.reserved
+    assert spare.claimed_by == record['notification_uuid']
+
+
+def test_next_reserved_host_is_tried_when_one_fails(level_1,
+                                                    nova_sim_factory,
+                                                    harness_factory):
+    sim = nova_sim_factory(hosts=4, instances_per_host=1)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3', 'host4'],
+                    method='reserved_host', reserved=['host2', 'host4'])
+    for spare in ('host2', 'host4'):
+        _disable(client, spare)
+    sim.kill_host('host2')   # the first spare is dead: evacuation errors
+    moving = [s.id for s in _on_host(client, 'host1')]
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'finished', record['reason']
+    assert scenario.host_of(client.servers.get(moving[0])) == 'host4'
+    messages = harness.messages(record['notification_uuid'])
+    assert "Enabling reserved host: 'host2'" in messages
+    assert "Enabling reserved host: 'host4'" in messages
+
+
+def test_auto_priority_falls_back_to_reserved_hosts(level_1,
+                                                    nova_sim_factory,
+                                                    harness_factory):
+    conf = level_1
+    conf.override(wait_period_after_evacuation=3)
+    sim = nova_sim_factory(hosts=3, instances_per_host=1)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3'], method='auto_priority',
+                    reserved=['host3'])
+    _disable(client, 'host2', 'out of service')   # the scheduler has nowhere
+    _disable(client, 'host3')
+    moving = [s.id for s in _on_host(client, 'host1')]
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'finished', record['reason']
+    assert scenario.host_of(client.servers.get(moving[0])) == 'host3'
+
+
+def test_rh_priority_without_spares_uses_the_scheduler(level_1,
+                                                       nova_sim_factory,
+                                                       harness_factory):
+    sim = nova_sim_factory(hosts=3, instances_per_host=1)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3'], method='rh_priority')
+    moving = [s.id for s in _on_host(client, 'host1')]
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'finished', record['reason']
+    assert scenario.host_of(client.servers.get(moving[0])) in ('host2',
+                                                               'host3')
+
+
+def test_one_spare_is_never_taken_by_two_recoveries(level_1,
+                                                    nova_sim_factory,
+                                                    harness_factory):
+    sim = nova_sim_factory(hosts=4, instances_per_host=2)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3', 'host4'],
+                    method='reserved_host', reserved=['host4'])
+    _disable(client, 'host4')
+    level_1.override('host_failure', storm_max_failed_percent=100)
+    moving = {host: {s.id for s in _on_host(client, host)}
+              for host in ('host1', 'host2')}
+    sim.kill_host('host1')
+    sim.kill_host('host2')
+    uuids = [harness.notify('COMPUTE_HOST', host, {
+        'event': 'STOPPED', 'host_status': 'NORMAL'})
+        for host in ('host1', 'host2')]
+    records = {}
+    threads = [threading.Thread(
+        target=lambda u=u: records.update({u: harness.recover(u)}))
+        for u in uuids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(r['status'] for r in records.values())
+    assert statuses == ['error', 'finished']
+    winner = next(r for r in records.values() if r['status'] == 'finished')
+    loser = next(r for r in records.values() if r['status'] == 'error')
+    assert harness.database.get_host('host4').claimed_by == (
+        winner['notification_uuid'])
+    assert "Reserved host 'host4' is no longer available" in (
+        loser['reason'])
+    on_spare = {s.id for s in _on_host(client, 'host4')}
+    assert moving[winner['hostname']] <= on_spare
+    assert not moving[loser['hostname']] & on_spare
+
+
+# --- quick evacuate levels and fencing ---------------------------------------
+
+@pytest.fixture
+def bmc():
+    with simulated_bmc.SimulatedBMC(BMC_USER, BMC_PASSWORD) as peer:
+        yield peer
+
+
+def _ipmi(peer):
+    return lambda host: ('ipmi', peer.fencing_params()) if host == (
+        'host1') else (None, None)
+
+
+def test_level_2_fences_through_ipmi_before_forcing_down(
+        conf, nova_sim_factory, harness_factory, bmc):
+    sim = nova_sim_factory(hosts=3, instances_per_host=2)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3'], fencing=_ipmi(bmc))
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'finished', record['reason']
+    assert bmc.power_state == 'off'
+    assert bmc.power_off_requests == 1
+    service = scenario.compute_service(client, 'host1')
+    assert service.forced_down and service.status == 'disabled'
+    assert _on_host(client, 'host1') == []
+    messages = harness.messages(record['notification_uuid'])
+    assert messages.index("Host 'host1' is powered off") < messages.index(
+        "Forced the compute service of host 'host1' down")
+    logged = ' '.join(messages) + str(record)
+    assert BMC_PASSWORD not in logged
+
+
+@pytest.mark.parametrize('knob, reason', [
+    ('refuse', 'Fencing of host host1 failed'),
+    ('stuck_on', 'waiting for the BMC of host host1 to report power off'),
+    ('unresponsive', 'Fencing of host host1 failed'),
+])
+def test_level_2_fails_closed(conf, nova_sim_factory, harness_factory, bmc,
+                              knob, reason):
+    conf.override('fencing', request_timeout=2, power_off_timeout=1)
+    setattr(bmc, knob, True)
+    sim = nova_sim_factory(hosts=3, instances_per_host=2)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3'], fencing=_ipmi(bmc))
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'error'
+    assert reason in record['reason']
+    assert BMC_PASSWORD not in record['reason']
+    assert sim.counters()['evacuations']['accepted'] == 0
+    assert len(_on_host(client, 'host1')) == 2
+    service = scenario.compute_service(client, 'host1')
+    assert service.status == 'disabled', 'the host stays disabled'
+    assert not service.forced_down, 'an unfenced host is never forced down'
+
+
+def test_level_3_waits_for_nova_to_notice(conf, nova_sim_factory,
+                                          harness_factory):
+    conf.override('host_failure', quick_evacuate_level=3)
+    sim = nova_sim_factory(hosts=3, instances_per_host=2,
+                           service_down_time=1.5)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3'])
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'finished', record['reason']
+    service = scenario.compute_service(client, 'host1')
+    assert service.state == 'down' and not service.forced_down
+    assert service.status == 'disabled'
+    assert _on_host(client, 'host1') == []
+
+
+# --- instances ---------------------------------------------------------------
+
+def test_failed_instances_are_retried_once_and_named(level_1,
+                                                     nova_sim_factory,
+                                                     harness_factory):
+    level_1.override(wait_period_after_evacuation=1.5)
+    sim = nova_sim_factory(hosts=3, instances_per_host=3)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3'])
+    stuck, *others = [s.id for s in _on_host(client, 'host1')]
+    sim.set_faults(hang_evacuations=[stuck])
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'error'
+    assert f"Failed to evacuate instances '{stuck}'" in record['reason']
+    for server_id in others:
+        assert scenario.host_of(client.servers.get(server_id)) != 'host1'
+    assert not client.servers.get(stuck).locked
+    retried = [m for m in harness.messages(record['notification_uuid'])
+               if 'trying once more' in m]
+    assert len(retried) == 1 and stuck in retried[0]
+
+
+def test_global_cap_bounds_evacuations_in_flight(level_1, nova_sim_factory,
+                                                 harness_factory):
+    sim = nova_sim_factory(hosts=3, instances_per_host=8,
+                           evacuate_seconds=0.3)
+    harness = harness_factory(sim)
+    harness.resources.evacuation_slots = threading.BoundedSemaphore(2)
+    level_1.override(host_failure_recovery_threads=8)
+    harness.segment(['host1', 'host2', 'host3'])
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    assert record['status'] == 'finished', record['reason']
+    assert sim.counters()['evacuations']['peak_in_progress'] == 2
+
+
+# --- storm protection --------------------------------------------------------
+
+def test_storm_protection_holds_then_an_operator_releases(
+        level_1, nova_sim_factory, harness_factory):
+    sim = nova_sim_factory(hosts=4, instances_per_host=1)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3', 'host4'])
+    for host in ('host1', 'host2', 'host3'):
+        sim.kill_host(host)
+    assert harness.host_failure('host1')['status'] == 'finished'
+    assert harness.host_failure('host2')['status'] == 'finished'
+    held = harness.host_failure('host3')
+    assert held['status'] == 'error' and held['held']
+    assert held['reason'].startswith('storm protection: 3 of the 4 hosts')
+    assert len(_on_host(client, 'host3')) == 1, 'nothing evacuated'
+    assert harness.database.requeue_errors(2) == [], 'not retried alone'
+    harness.database.retry_notification(held['notification_uuid'],
+                                        force=True)
+    released = harness.recover(held['notification_uuid'])
+    assert released['status'] == 'finished', released['reason']
+    assert _on_host(client, 'host3') == []
+
+
+# --- a host comes back -------------------------------------------------------
+
+def test_started_host_is_unfenced_and_left_disabled(level_1,
+                                                    nova_sim_factory,
+                                                    harness_factory):
+    level_1.override('host_failure', unfence_on_start=True)
+    sim = nova_sim_factory(hosts=3, instances_per_host=2)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3'])
+    sim.kill_host('host1')
+    assert harness.host_failure('host1')['status'] == 'finished'
+    sim.revive_host('host1')
+    record = harness.recover(harness.notify(
+        'COMPUTE_HOST', 'host1', {'event': 'STARTED',
+                                  'host_status': 'NORMAL'}))
+    assert record['status'] == 'finished', record['reason']
+    service = scenario.compute_service(client, 'host1')
+    assert not service.forced_down
+    assert service.status == 'disabled'
+    assert harness.database.get_host('host1').on_maintenance
+
+
+def test_started_host_waits_until_nova_accepts_it_up(level_1,
+                                                     nova_sim_factory,
+                                                     harness_factory):
+    level_1.override('host_failure', unfence_on_start=True,
+                     enable_on_start=True)
+    sim = nova_sim_factory(hosts=3, instances_per_host=1)
+    client = sim.admin_client()
+    harness = harness_factory(sim)
+    harness.segment(['host1', 'host2', 'host3'])
+    sim.kill_host('host1')
+    assert harness.host_failure('host1')['status'] == 'finished'
+    uuid = harness.notify('COMPUTE_HOST', 'host1', {
+        'event': 'STARTED', 'host_status': 'NORMAL'})
+    timer = threading.Timer(0.5, sim.revive_host, ['host1'])
+    timer.start()
+    record = harness.recover(uuid)
+    timer.join()
+    assert record['status'] == 'finished', record['reason']
+    service = scenario.compute_service(client, 'host1')
+    assert not service.forced_down and service.status == 'enabled'
+    assert not harness.database.get_host('host1').on_maintenance
