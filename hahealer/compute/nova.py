@@ -11,6 +11,7 @@ unreachable or answers 5xx.
 import dataclasses
 import logging
 import threading
+import time
 
 import requests
 import tenacity
@@ -23,6 +24,7 @@ from novaclient import exceptions as nova_exc
 from oslo_utils import strutils
 
 from hahealer import exception
+from hahealer import metrics
 
 LOG = logging.getLogger(__name__)
 
@@ -239,6 +241,20 @@ class NovaAPI:
                     raise
                 raise error from exc
 
+        call = func.__qualname__
+        started = time.monotonic()
+        outcome = 'ok'
+        try:
+            return self._attempts(attempt, action, safe)
+        except Exception as exc:
+            outcome = type(exc).__name__
+            raise
+        finally:
+            metrics.NOVA_REQUESTS.labels(call, outcome).inc()
+            metrics.NOVA_LATENCY.labels(call).observe(
+                time.monotonic() - started)
+
+    def _attempts(self, attempt, action, safe):
         if not safe or self._retries == 0:
             return attempt()
         retrying = tenacity.Retrying(

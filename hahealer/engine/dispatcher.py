@@ -12,6 +12,7 @@ import logging
 import threading
 from concurrent import futures
 
+from hahealer import metrics
 from hahealer.db import api as db
 
 LOG = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class Dispatcher:
                 f'{type(exc).__name__}: {exc}')
             self._db.finish_notification(notification_uuid, self.owner,
                                          db.ERROR, reason)
+            metrics.NOTIFICATIONS.labels(notification['type'], db.ERROR).inc()
             return
         if result.status is None:
             LOG.info('Notification %s interrupted; another engine may '
@@ -123,6 +125,8 @@ class Dispatcher:
         self._db.finish_notification(notification_uuid, self.owner,
                                      result.status, result.reason,
                                      held=result.held)
+        metrics.NOTIFICATIONS.labels(notification['type'],
+                                     result.status).inc()
         log = LOG.info if result.status != db.ERROR else LOG.error
         log('Notification %s ended %s%s', notification_uuid, result.status,
             f': {result.reason}' if result.reason else '')

@@ -12,6 +12,7 @@ import oslo_messaging as messaging
 
 from hahealer import exception
 from hahealer import fencing
+from hahealer import metrics
 from hahealer import notifications
 from hahealer.conf import CONF
 from hahealer.db import api as db
@@ -91,6 +92,9 @@ class EngineManager:
             LOG.info('Stored notification %s: %s on host %s (%s)',
                      record['notification_uuid'], record['type'],
                      record['hostname'], record['status'])
+            if record['status'] == db.IGNORED:
+                metrics.NOTIFICATIONS.labels(record['type'],
+                                             db.IGNORED).inc()
         else:
             LOG.info('Notification for %s on host %s is a duplicate of %s',
                      record['type'], record['hostname'],

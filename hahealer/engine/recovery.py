@@ -7,8 +7,10 @@ them and turns the outcome into the notification's final status.
 
 import dataclasses
 import logging
+import time
 
 from hahealer import exception
+from hahealer import metrics
 from hahealer import notifications
 from hahealer.db import api as db
 from hahealer.engine import flows
@@ -89,10 +91,14 @@ class Recovery:
             record_progress=lambda task_name, entry:
                 self._db.record_progress(uuid, task_name, entry))
         flow = flows.build(kind, context, self._resources)
-        return self._runner.run(
+        started = time.monotonic()
+        outcome = self._runner.run(
             uuid, flow, store,
             on_task_state=lambda task_name, state:
                 self._db.record_task_state(uuid, task_name, state))
+        metrics.RECOVERY_DURATION.labels(kind.name, outcome.status).observe(
+            time.monotonic() - started)
+        return outcome
 
     def _host_failure(self, notification, host):
         uuid = notification['notification_uuid']
@@ -110,6 +116,7 @@ class Recovery:
             reason = storm.hold_reason(self._db, hostname, segment.name,
                                        segment_size)
             if reason:
+                metrics.STORM_HOLDS.inc()
                 LOG.critical(
                     'Storm protection holds the recovery of host %s '
                     '(notification %s): %s. Check the network and the '

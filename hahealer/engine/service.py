@@ -13,6 +13,7 @@ import uuid
 import oslo_messaging as messaging
 from oslo_service import service
 
+from hahealer import metrics
 from hahealer import rpc
 from hahealer.compute import nova
 from hahealer.db import api as db_api
@@ -47,6 +48,7 @@ class EngineService(service.Service):
         self._rpc_server = None
         self._locks = None
         self._runner = None
+        self.metrics_server = None
 
     def start(self):
         super().start()
@@ -83,6 +85,9 @@ class EngineService(service.Service):
             serializer=rpc.ContextSerializer())
         self._rpc_server.start()
         self._spawn(self._sweep, 'hahealer-sweep')
+        if conf.metrics.enabled:
+            self.metrics_server = metrics.serve(conf.metrics.bind,
+                                                conf.metrics.port)
         LOG.info('hahealer engine %s ready on topic %s', owner,
                  conf.engine_topic)
         self.ready.set()
@@ -118,6 +123,8 @@ class EngineService(service.Service):
         if self.dispatcher is not None:
             self.dispatcher.stop(self.conf.shutdown_grace_period)
         self._stopping.set()
+        if self.metrics_server is not None:
+            self.metrics_server.shutdown()
         if self._locks is not None:
             self._locks.stop()
         if self._runner is not None:

@@ -8,6 +8,7 @@ host's nova-compute service disabled but nothing evacuated.
 
 from hahealer import exception
 from hahealer import fencing
+from hahealer import metrics
 from hahealer.conf import CONF
 from hahealer.tasks import base
 from hahealer.tasks import keys
@@ -20,9 +21,12 @@ def fence_host(task, host_name):
     On failure, disable the host's compute service (so nothing new lands
     on a host that may be alive) and raise FencingFailed.
     """
+    driver = task.resources.inventory.get_host(host_name).fencing_driver
     try:
         _power_off(task, host_name)
+        metrics.FENCING.labels(driver or 'none', 'succeeded').inc()
     except (exception.RecoveryFailed, exception.Invalid) as exc:
+        metrics.FENCING.labels(driver or 'none', 'failed').inc()
         error = exc if isinstance(exc, exception.FencingFailed) else (
             exception.FencingFailed(host=host_name, reason=exc.message))
         task.update_details(

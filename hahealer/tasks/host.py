@@ -10,6 +10,7 @@ import logging
 from concurrent import futures
 
 from hahealer import exception
+from hahealer import metrics
 from hahealer.conf import CONF
 from hahealer.tasks import base
 from hahealer.tasks import fencing
@@ -227,10 +228,12 @@ class EvacuateInstancesTask(base.HealerTask):
                 try:
                     self._evacuate_and_confirm(server_id, host_name,
                                                target_host, target_state)
+                    metrics.EVACUATIONS.labels('succeeded').inc()
                     return None
                 except (exception.RecoveryFailed,
                         exception.ComputeError) as exc:
                     if attempt == 2:
+                        metrics.EVACUATIONS.labels('failed').inc()
                         return exc.message
                     self.update_details(
                         f"Evacuation of instance '{server_id}' failed "

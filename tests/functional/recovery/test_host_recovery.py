@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from hahealer import metrics
 from hahealer.sim import bmc as simulated_bmc
 from tests import scenario
 
@@ -271,7 +272,11 @@ def test_storm_protection_holds_then_an_operator_releases(
         sim.kill_host(host)
     assert harness.host_failure('host1')['status'] == 'finished'
     assert harness.host_failure('host2')['status'] == 'finished'
+    holds = metrics.REGISTRY.get_sample_value(
+        'hahealer_storm_protection_holds_total')
     held = harness.host_failure('host3')
+    assert metrics.REGISTRY.get_sample_value(
+        'hahealer_storm_protection_holds_total') == holds + 1
     assert held['status'] == 'error' and held['held']
     assert held['reason'].startswith('storm protection: 3 of the 4 hosts')
     assert len(_on_host(client, 'host3')) == 1, 'nothing evacuated'
