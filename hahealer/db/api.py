@@ -139,12 +139,16 @@ class Database:
 
         A notification whose id is known, or with the fingerprint of one
         stored within ``duplicate_window`` seconds, is not stored again:
-        the earlier record comes back with created False.
+        the earlier record comes back with created False. NotFound when its
+        host is in no segment.
         """
         print_ = fingerprint(values['type'], values['hostname'],
                              values['payload'])
         given_uuid = values.get('notification_uuid')
         with self.session() as session:
+            if session.scalar(sa.select(models.Host.id).filter_by(
+                    name=values['hostname'])) is None:
+                raise exception.NotFound(kind='Host', name=values['hostname'])
             if given_uuid:
                 existing = session.scalar(sa.select(models.Notification)
                                           .filter_by(uuid=given_uuid))

@@ -75,19 +75,18 @@ class EngineManager:
 
     def _store(self, notification):
         values = notifications.validate(notification)
+        reason = notifications.ignore_reason(
+            values, act_on_host_start=CONF.host_failure.unfence_on_start)
+        if reason:
+            values.update(status=db.IGNORED, reason=reason)
         try:
-            self._db.get_host(values['hostname'])
+            record, created = self._db.create_notification(
+                values, CONF.duplicate_notification_detection_interval)
         except exception.NotFound:
             raise exception.InvalidNotification(
                 reason=f"hostname: host {values['hostname']} is in no "
                        f"failover segment; add it with 'hahealer host "
                        f"create'") from None
-        reason = notifications.ignore_reason(
-            values, act_on_host_start=CONF.host_failure.unfence_on_start)
-        if reason:
-            values.update(status=db.IGNORED, reason=reason)
-        record, created = self._db.create_notification(
-            values, CONF.duplicate_notification_detection_interval)
         if created:
             LOG.info('Stored notification %s: %s on host %s (%s)',
                      record['notification_uuid'], record['type'],

@@ -13,7 +13,16 @@ from hahealer.db import models
 from hahealer.tasks import base
 
 
-def _values(hostname='host1', event='STOPPED', **extra):
+@pytest.fixture
+def notifying(database):
+    """The database, with hosts compute-0..9 that may send notifications."""
+    database.create_segment('monitored', 'auto')
+    for index in range(10):
+        database.create_host(f'compute-{index}', 'monitored')
+    return database
+
+
+def _values(hostname='compute-1', event='STOPPED', **extra):
     return {'type': 'COMPUTE_HOST', 'hostname': hostname,
             'generated_time': datetime.datetime(2026, 11, 21, 3),
             'payload': {'event': event, 'host_status': 'NORMAL'}, **extra}
@@ -35,7 +44,8 @@ def test_schema_check_names_the_command(database_url_factory):
     migration.upgrade(db.engine)  # a second sync changes nothing
 
 
-def test_duplicates_come_back_as_the_first_record(database):
+def test_duplicates_come_back_as_the_first_record(notifying):
+    database = notifying
     first, created = database.create_notification(_values(), 60)
     assert created
     again, created = database.create_notification(_values(), 60)
@@ -46,7 +56,8 @@ def test_duplicates_come_back_as_the_first_record(database):
     assert created
 
 
-def test_duplicate_window_ends(database):
+def test_duplicate_window_ends(notifying):
+    database = notifying
     database.create_notification(_values(), 60)
     with database.session() as session:
         session.execute(sa.update(models.Notification).values(
@@ -55,17 +66,19 @@ def test_duplicate_window_ends(database):
     assert created
 
 
-def test_same_notification_id_is_stored_once(database):
+def test_same_notification_id_is_stored_once(notifying):
+    database = notifying
     uuid = '8e0b6d5a-5f7c-4c61-9a0e-3f8f7c7e2b10'
     first, created = database.create_notification(
         _values(notification_uuid=uuid), 0)
     assert created and first['notification_uuid'] == uuid
     _, created = database.create_notification(
-        _values(hostname='other', notification_uuid=uuid), 0)
+        _values(hostname='compute-2', notification_uuid=uuid), 0)
     assert not created
 
 
-def test_claims_are_exclusive_under_contention(database):
+def test_claims_are_exclusive_under_contention(notifying):
+    database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
     winners = []
@@ -89,7 +102,8 @@ def test_claims_are_exclusive_under_contention(database):
     assert stored['attempts'] == 1
 
 
-def test_expired_lease_is_taken_over_once(database):
+def test_expired_lease_is_taken_over_once(notifying):
+    database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
     assert database.claim_notification(uuid, 'dead-engine', 60)
@@ -107,7 +121,8 @@ def test_expired_lease_is_taken_over_once(database):
     assert database.get_notification(uuid)['status'] == 'finished'
 
 
-def test_release_makes_it_resumable_at_once(database):
+def test_release_makes_it_resumable_at_once(notifying):
+    database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
     database.claim_notification(uuid, 'stopping', 60)
@@ -115,7 +130,8 @@ def test_release_makes_it_resumable_at_once(database):
     assert database.expired_leases() == [uuid]
 
 
-def test_error_is_retried_once_then_fails(database):
+def test_error_is_retried_once_then_fails(notifying):
+    database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
     database.claim_notification(uuid, 'e', 60)
@@ -129,7 +145,8 @@ def test_error_is_retried_once_then_fails(database):
     assert database.get_notification(uuid)['status'] == 'failed'
 
 
-def test_held_errors_wait_for_an_operator(database):
+def test_held_errors_wait_for_an_operator(notifying):
+    database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
     database.claim_notification(uuid, 'e', 60)
@@ -145,14 +162,16 @@ def test_held_errors_wait_for_an_operator(database):
     assert database.is_forced(uuid)
 
 
-def test_only_error_and_failed_can_be_retried(database):
+def test_only_error_and_failed_can_be_retried(notifying):
+    database = notifying
     record, _ = database.create_notification(_values(), 0)
     with pytest.raises(exception.Conflict) as caught:
         database.retry_notification(record['notification_uuid'])
     assert 'is new' in caught.value.message
 
 
-def test_old_open_notifications_expire(database):
+def test_old_open_notifications_expire(notifying):
+    database = notifying
     record, _ = database.create_notification(_values(), 0)
     with database.session() as session:
         session.execute(sa.update(models.Notification).values(
@@ -164,15 +183,16 @@ def test_old_open_notifications_expire(database):
     assert stored['reason'].startswith('expired: still new')
 
 
-def test_listing_filters_and_pages(database):
+def test_listing_filters_and_pages(notifying):
+    database = notifying
     for index in range(5):
-        database.create_notification(_values(hostname=f'host{index}'), 0)
+        database.create_notification(_values(hostname=f'compute-{index}'), 0)
     database.create_notification(
         {**_values(), 'type': 'PROCESS',
          'payload': {'event': 'STOPPED', 'process_name': 'x'}}, 0)
     assert len(database.list_notifications(type='COMPUTE_HOST')) == 5
     assert [n['hostname'] for n in database.list_notifications(
-        hostname='host3')] == ['host3']
+        hostname='compute-3')] == ['compute-3']
     first = database.list_notifications(limit=4)
     second = database.list_notifications(
         limit=4, marker=first[-1]['notification_uuid'])
@@ -181,7 +201,8 @@ def test_listing_filters_and_pages(database):
         n['notification_uuid'] for n in second}
 
 
-def test_workflow_details_keep_execution_order(database):
+def test_workflow_details_keep_execution_order(notifying):
+    database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
     for name in ('first', 'second'):
@@ -207,6 +228,13 @@ def test_host_secrets_are_masked(database):
     assert shown['fencing_params'] == {'address': '10.0.0.1',
                                        'password': '***'}
     assert database.get_host('host1').fencing_params['password'] == 's3cret'
+
+
+def test_notifications_need_a_known_host(database):
+    with pytest.raises(exception.NotFound) as caught:
+        database.create_notification(_values(hostname='stranger'), 0)
+    assert 'stranger' in caught.value.message
+    assert database.list_notifications() == []
 
 
 def test_segment_rules(database):

@@ -1,0 +1,19 @@
+"""python -m benchmarks {intake,footprint,host_recovery} [options]"""
+
+import importlib
+import sys
+
+NAMES = ('intake', 'footprint', 'host_recovery')
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in NAMES:
+        print(f'usage: python -m benchmarks {{{",".join(NAMES)}}} '
+              f'[options]', file=sys.stderr)
+        return 2
+    module = importlib.import_module(f'benchmarks.{sys.argv[1]}')
+    return module.main(sys.argv[2:])
+
+
+if __name__ == '__main__':
+    sys.exit(main())
