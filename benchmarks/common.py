@@ -30,14 +30,6 @@ def rss_mib(pid):
     raise RuntimeError(f'no VmRSS for process {pid}')
 
 
-def engine_pids(engine):
-    """The engine's processes: the launcher and its worker."""
-    with open(f'/proc/{engine.process.pid}/task/{engine.process.pid}/'
-              f'children') as children:
-        return [engine.process.pid] + [int(pid) for pid in
-                                       children.read().split()]
-
-
 @contextlib.contextmanager
 def cloud(*sim_args):
     """The Nova emulator as a separate process (its own CPU time)."""

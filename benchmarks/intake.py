@@ -86,8 +86,7 @@ def run(backend, kind, senders, processes, per_sender):
                 elapsed = time.time() - start_at
                 for worker in workers:
                     worker.join()
-                rss = sum(common.rss_mib(pid)
-                          for pid in common.engine_pids(engine))
+                rss = common.rss_mib(engine.process.pid)
         finally:
             if drop:
                 drop()

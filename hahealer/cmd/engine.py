@@ -1,6 +1,14 @@
-"""hahealer-engine: the recovery engine service."""
+"""hahealer-engine: the recovery engine service.
 
+One process: an init system (systemd, a container runtime) supervises it.
+SIGTERM or SIGINT stops it gracefully: no new work, running recoveries
+finish within [DEFAULT] shutdown_grace_period, the rest are left to be
+resumed.
+"""
+
+import signal
 import sys
+import threading
 
 from oslo_log import log as logging
 from oslo_service import service
@@ -22,9 +30,21 @@ def main(argv=None):
         print(f'hahealer-engine: {exc.message}', file=sys.stderr)
         return 1
     conf.log_opt_values(LOG, logging.DEBUG)
-    launcher = service.launch(conf, engine_service.EngineService(conf),
-                              restart_method='mutate')
-    return launcher.wait()
+    stop_requested = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop_requested.set())
+    engine = engine_service.EngineService(conf)
+    launcher = service.Launcher(conf, restart_method='mutate')
+    launcher.launch_service(engine)
+    while not stop_requested.wait(0.5):
+        if engine.start_error is not None:
+            break
+    launcher.stop()
+    if engine.start_error is not None:
+        print(f'hahealer-engine: could not start: {engine.start_error}',
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == '__main__':

@@ -40,6 +40,8 @@ class EngineService(service.Service):
         self._transport = transport
         self._own_transport = transport is None
         self.ready = threading.Event()
+        #: why start() failed, if it did
+        self.start_error = None
         self._stopped = threading.Event()
         self._stopping = threading.Event()
         self._threads = []
@@ -52,6 +54,14 @@ class EngineService(service.Service):
 
     def start(self):
         super().start()
+        try:
+            self._start()
+        except Exception as exc:
+            LOG.exception('hahealer engine could not start')
+            self.start_error = getattr(exc, 'message', None) or str(exc)
+            raise
+
+    def _start(self):
         conf = self.conf
         os.makedirs(conf.state_path, exist_ok=True)
         owner = owner_id(conf)
