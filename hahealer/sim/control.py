@@ -1,0 +1,99 @@
+"""The control API under /_sim: what a test or a demo does to the cloud.
+
+The first three routes are a contract shared with the harness that
+drives a real Nova; keep them as they are:
+
+- ``POST /_sim/hosts/{name}/kill`` (204): the host's compute service stops
+  heartbeating; its instances stay where they are.
+- ``POST /_sim/hosts/{name}/revive`` (204): the compute service starts
+  again and cleans up instances evacuated away from it.
+- ``GET /_sim/hosts`` (200): ``{"hosts": [{"name": ..., "alive": ...}]}``.
+"""
+
+from hahealer.sim import errors
+from hahealer.sim import faults as faults_mod
+from hahealer.sim import wire
+
+PREFIX = '/_sim'
+_NEW_HOST = {
+    'type': 'object',
+    'properties': {'name': wire.HOST_NAME, 'alive': {'type': 'boolean'}},
+    'required': ['name'],
+    'additionalProperties': False,
+}
+
+
+def _error(status, message):
+    return wire.Response(status, {'error': {'code': status,
+                                            'message': message}})
+
+
+class ControlAPI:
+    def __init__(self, cloud, faults, counters):
+        self._cloud = cloud
+        self._faults = faults
+        self._counters = counters
+        self._router = router = wire.Router()
+        for method, template, handler in [
+                ('GET', '/hosts', self._list_hosts),
+                ('POST', '/hosts', self._add_host),
+                ('POST', '/hosts/{name}/kill', self._kill),
+                ('POST', '/hosts/{name}/revive', self._revive),
+                ('POST', '/hosts/{name}/vanish', self._vanish),
+                ('GET', '/faults', self._show_faults),
+                ('POST', '/faults', self._set_faults),
+                ('GET', '/counters', self._show_counters),
+                ('POST', '/reset-counters', self._reset_counters),
+                ('GET', '/state', self._show_state)]:
+            router.add(method, PREFIX + template, handler)
+
+    def handle(self, req):
+        try:
+            route, args = self._router.match(req.method, req.path)
+            return route.handler(req, **args)
+        except errors.NovaError as exc:
+            return _error(exc.status, exc.message)
+
+    def _list_hosts(self, req):
+        return wire.Response(200, {'hosts': [
+            {'name': h.name, 'alive': h.alive} for h in self._cloud.hosts()]})
+
+    def _add_host(self, req):
+        body = req.json()
+        wire.validate(_NEW_HOST, body)
+        host = self._cloud.add_host(body['name'],
+                                    alive=body.get('alive', True))
+        return wire.Response(201, {'name': host.name, 'alive': host.alive})
+
+    def _kill(self, req, name):
+        self._cloud.kill_host(name)
+        return wire.Response(204)
+
+    def _revive(self, req, name):
+        self._cloud.revive_host(name)
+        return wire.Response(204)
+
+    def _vanish(self, req, name):
+        self._cloud.vanish_host(name)
+        return wire.Response(204)
+
+    def _show_faults(self, req):
+        return wire.Response(200, self._faults.faults.to_json())
+
+    def _set_faults(self, req):
+        try:
+            faults = faults_mod.Faults.from_json(req.json())
+        except ValueError as exc:
+            raise errors.BadRequest(str(exc)) from None
+        self._faults.set(faults)
+        return wire.Response(200, faults.to_json())
+
+    def _show_counters(self, req):
+        return wire.Response(200, self._counters.snapshot())
+
+    def _reset_counters(self, req):
+        self._counters.reset()
+        return wire.Response(204)
+
+    def _show_state(self, req):
+        return wire.Response(200, self._cloud.dump())

@@ -1,0 +1,46 @@
+"""Steps the emulator tests share, all through python-novaclient."""
+
+from tests.nova_sim import wait_until
+
+IMAGE_ID = '6f5a5a37-5b1f-4c5e-9d0a-3a2b8f0c1e01'  # the emulator's image
+
+
+def attr(server, name):
+    """A server attribute whose name novaclient cannot spell as Python."""
+    return getattr(server, name)
+
+
+def servers_on(nova, host):
+    return nova.servers.list(search_opts={'all_tenants': True, 'host': host})
+
+
+def compute_service(nova, host):
+    [service] = nova.services.list(host=host, binary='nova-compute')
+    return service
+
+
+def wait_service_state(nova, host, wanted, timeout=5.0):
+    return wait_until(
+        lambda: compute_service(nova, host).state == wanted, timeout,
+        what='nova-compute on %s to be %s' % (host, wanted))
+
+
+def take_host_down(sim, nova, host):
+    """Kill the host and wait until Nova shows its service down."""
+    sim.kill_host(host)
+    wait_service_state(nova, host, 'down')
+
+
+def wait_status(nova, server_id, status, timeout=5.0):
+    """Wait for the server's status; return the server."""
+    def probe():
+        server = nova.servers.get(server_id)
+        return server if server.status == status else None
+    return wait_until(probe, timeout,
+                      what='server %s to be %s' % (server_id, status))
+
+
+def evacuation_record(nova, server_id):
+    [record] = nova.migrations.list(instance_uuid=server_id,
+                                    migration_type='evacuation')
+    return record
