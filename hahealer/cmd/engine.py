@@ -26,8 +26,12 @@ def main(argv=None):
     try:
         checks.check_startup(conf)
     except exception.ConfigurationError as exc:
-        LOG.error('%s', exc.message)
-        print(f'hahealer-engine: {exc.message}', file=sys.stderr)
+        error = exc.message
+    else:
+        error = None
+    if error:
+        LOG.error('%s', error)
+        print(f'hahealer-engine: {error}', file=sys.stderr)
         return 1
     conf.log_opt_values(LOG, logging.DEBUG)
     stop_requested = threading.Event()

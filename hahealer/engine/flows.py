@@ -68,7 +68,16 @@ def available_tasks():
     manager = stevedore.ExtensionManager(
         TASK_NAMESPACE, invoke_on_load=False,
         on_load_failure_callback=on_failure)
-    return {ext.name: ext.plugin for ext in manager}, errors
+    classes, targets = {}, {}
+    for ext in manager:
+        targets.setdefault(ext.name, []).append(ext.entry_point.value)
+        classes[ext.name] = ext.plugin
+    for name, values in targets.items():
+        if len(values) > 1:
+            # Which one wins would depend on installation order.
+            errors[name] = (f"the name is registered more than once: "
+                            f"{', '.join(values)}")
+    return classes, errors
 
 
 def stage_task_names(kind):
@@ -135,9 +144,21 @@ def build(kind, context, resources):
         stage_flow = linear_flow.Flow(f'{kind.name}_{stage}',
                                       retry=stage_retry)
         for name, task_class in tasks:
-            stage_flow.add(task_class(context, resources, name=name))
+            stage_flow.add(_make_task(kind, name, task_class, context,
+                                      resources))
         flow.add(stage_flow)
     return flow
+
+
+def _make_task(kind, name, task_class, context, resources):
+    try:
+        return task_class(context, resources, name=name)
+    except Exception as exc:
+        reason = getattr(exc, 'kwargs', {}).get('reason') or (
+            f'{type(exc).__name__}: {exc}')
+        raise exception.ConfigurationError(
+            reason=f"[taskflow_driver_recovery_flows] {kind.option}: task "
+                   f"'{name}' could not be built: {reason}") from exc
 
 
 def validate(kind):

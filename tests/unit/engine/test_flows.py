@@ -116,3 +116,35 @@ def test_recovery_methods_map_to_flows():
         'auto': (flows.HOST_AUTO,), 'reserved_host': (flows.HOST_RH,),
         'auto_priority': (flows.HOST_AUTO, flows.HOST_RH),
         'rh_priority': (flows.HOST_RH, flows.HOST_AUTO)}
+
+
+def test_a_task_that_cannot_be_built_names_option_and_task(conf,
+                                                           monkeypatch):
+    classes, errors = flows.available_tasks()
+
+    class Broken(base.HealerTask):
+        def __init__(self, *args, **kwargs):
+            raise RuntimeError('needs [broken] url')
+
+        def execute(self):
+            """Never runs."""
+
+    monkeypatch.setitem(classes, 'broken_task', Broken)
+    conf.override(GROUP, process_failure_recovery_tasks={
+        'pre': ['broken_task']})
+    with pytest.raises(exception.ConfigurationError) as caught:
+        flows.validate(flows.PROCESS)
+    assert ("process_failure_recovery_tasks: task 'broken_task' could not "
+            "be built: RuntimeError: needs [broken] url") in (
+        caught.value.message)
+
+
+def test_a_name_registered_twice_is_refused(conf, monkeypatch):
+    classes, errors = flows.available_tasks()
+    monkeypatch.setitem(errors, 'no_op', 'the name is registered more than '
+                                         'once: a:A, b:B')
+    conf.override(GROUP, process_failure_recovery_tasks={'pre': ['no_op']})
+    with pytest.raises(exception.ConfigurationError) as caught:
+        flows.validate(flows.PROCESS)
+    assert "task 'no_op' could not be loaded: the name is registered more " \
+           "than once: a:A, b:B" in caught.value.message

@@ -1,0 +1,1 @@
+"""An example of a recovery task shipped in its own package."""
