@@ -59,10 +59,10 @@ class Dispatcher:
                         'them to be resumed', grace_period,
                         ', '.join(sorted(self._running)))
             # Waiting tasks end with RecoveryInterrupted, their flows stay
-            # resumable and their leases are released below.
+            # resumable and their leases are released as they end.
             self._stopping.set()
             done.wait(grace_period)
-        self._stopping.set()
+        self._stopping.set()  # ends the lease renewals
 
     @property
     def busy(self):
