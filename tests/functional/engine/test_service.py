@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -239,3 +240,50 @@ def test_two_engines_recover_a_host_once(
     assert [r['status'] for r in records].count('finished') == 1
     assert sim.counters()['evacuations']['started'] == 3
 
+
+
+def test_sigterm_hands_unfinished_work_to_the_next_engine(
+        tmp_path, nova_sim_factory, engine_factory, engine_client):
+    sim = nova_sim_factory(instances_per_host=6, evacuate_seconds=1.0)
+    config = engine_fixture.prepare(
+        tmp_path, sim.compute_url, hosts=HOSTS,
+        DEFAULT={'host_failure_recovery_threads': 1,
+                 'shutdown_grace_period': 1,
+                 'notification_lease_seconds': 300})
+    engine = engine_factory(config)
+    client = engine_client(config)
+    nova = sim.admin_client()
+    on_host1 = [s.id for s in nova.servers.list(
+        search_opts={'host': 'host1', 'all_tenants': 1})]
+    sim.kill_host('host1')
+    uuid = client.create_notification(None, notifications.build(
+        'COMPUTE_HOST', 'host1', {'event': 'STOPPED',
+                                  'host_status': 'NORMAL'}))[
+        'notification_uuid']
+    scenario.wait_for(
+        lambda: any(scenario.host_of(nova.servers.get(i)) != 'host1'
+                    for i in on_host1), 60, what='the first instance moved')
+    began = time.monotonic()
+    engine.stop()
+    assert time.monotonic() - began < 15
+    assert engine.process.returncode == 0
+    assert 'leaving them to be resumed' in engine.new_log()
+    database = engine_fixture.open_database(config)
+    try:
+        assert database.get_notification(uuid)['status'] == 'running', (
+            'left resumable, not failed')
+        # Released at once, although the lease would last 300 s.
+        assert database.expired_leases() == [uuid]
+    finally:
+        database.dispose()
+    engine_factory(config, name='engine-next')
+    final = scenario.wait_for(
+        lambda: (client.get_notification(None, uuid)
+                 if client.get_notification(None, uuid)['status']
+                 != 'running' else None), 90, what='the recovery to end')
+    assert final['status'] == 'finished', final['reason']
+    for server_id in on_host1:
+        server = nova.servers.get(server_id)
+        assert scenario.host_of(server) != 'host1' and not server.locked
+        assert [a.action for a in nova.instance_action.list(
+            server_id)].count('evacuate') == 1
