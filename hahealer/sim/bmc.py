@@ -201,7 +201,17 @@ class _Endpoint(pyghmi_bmc.Bmc):
                 del by_port[self.port]
                 if not by_port:
                     del handlers[client]
-        sock.close()
+        # pyghmi's I/O thread may have read its socket list just before
+        # the removal and be about to select on it: closing the socket now
+        # would make that select fail and end the thread. Close it at the
+        # next stop, once the thread has selected again without it.
+        while _retired:
+            _retired.pop().close()
+        _retired.append(sock)
+
+
+#: sockets of stopped BMCs, closed at the next stop
+_retired = []
 
 
 def _ensure_serving():
