@@ -116,3 +116,16 @@ def test_second_host_failure_notification_is_ignored(conf, nova_sim_factory,
     again = harness.host_failure('host1')
     assert again['status'] == 'ignored'
     assert 'on maintenance' in again['reason']
+
+
+def test_a_disabled_segment_is_ignored(conf, nova_sim, harness_factory):
+    harness = harness_factory(nova_sim)
+    harness.segment(['host1', 'host2', 'host3'])
+    harness.database.update_segment('rack1', enabled=False)
+    record = harness.recover(harness.notify(
+        'PROCESS', 'host1', {'event': 'STOPPED',
+                             'process_name': 'nova-compute'}))
+    assert record['status'] == 'ignored'
+    assert record['reason'] == 'segment rack1 of host host1 is disabled'
+    assert scenario.compute_service(nova_sim.admin_client(),
+                                    'host1').status == 'enabled'
