@@ -238,7 +238,6 @@ class EvacuateInstancesTask(base.HealerTask):
                     self.update_details(
                         f"Evacuation of instance '{server_id}' failed "
                         f"({exc.message}); trying once more", 0.5)
-        return None
 
     def _lock_reason(self, host_name):
         return (f'hahealer: evacuating from failed host {host_name} '
@@ -285,8 +284,7 @@ class EvacuateInstancesTask(base.HealerTask):
 
         self.wait_until(
             accepted, CONF.wait_period_after_service_update,
-            f'Nova to accept the evacuation of instance {server.id}',
-            interval=CONF.verify_interval)
+            f'Nova to accept the evacuation of instance {server.id}')
 
     def _confirm(self, server_id, host_name, target_state):
         def arrived():
