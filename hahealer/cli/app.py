@@ -53,6 +53,11 @@ class Engine:
                     f'{self._client.topic} within {self._timeout:g} s: is '
                     f'an engine running and the message broker '
                     f'reachable?') from exc
+            except messaging.RemoteError as exc:
+                # Not one of the engine's own errors: a fault in it.
+                raise CommandError(
+                    f'the engine failed: {exc.exc_type}: {exc.value} (its '
+                    f'log has the details)') from exc
             except messaging.MessagingException as exc:
                 raise CommandError(
                     f'cannot reach the engine on topic '
@@ -65,6 +70,9 @@ class Engine:
 
 
 class HahealerApp(app.App):
+    """``hahealer``: one command per entry point of the hahealer.cli
+    namespace."""
+
     # The console shows warnings and errors; library chatter (connections,
     # migrations) shows with -v, debug logs with -vv.
     DEFAULT_VERBOSE_LEVEL = 0

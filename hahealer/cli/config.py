@@ -12,6 +12,8 @@ from hahealer import exception
 
 
 class _Collect(logging.Handler):
+    """Keeps the messages of warnings logged while it is attached."""
+
     def __init__(self):
         super().__init__(logging.WARNING)
         self.messages = []

@@ -96,9 +96,8 @@ class DemoCloud:
         return self
 
     def stop(self):
-        """Stop the emulator. The simulated BMCs end with the process:
-        stopping one closes a socket that pyghmi's I/O thread may be
-        selecting on, which kills that thread with EBADF."""
+        if self._bmcs is not None:
+            self._bmcs.stop()
         if self._sim is not None:
             self._sim.stop()
 
