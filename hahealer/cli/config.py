@@ -4,22 +4,7 @@ The checks (and the database and flow modules they use) are imported only
 when the command runs: cliff imports every command module at start-up.
 """
 
-import logging
-
 from cliff import command
-
-from hahealer import exception
-
-
-class _Collect(logging.Handler):
-    """Keeps the messages of warnings logged while it is attached."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
 
 
 class ValidateConfig(command.Command):
@@ -35,30 +20,16 @@ class ValidateConfig(command.Command):
     def take_action(self, args):
         from hahealer.engine import checks
 
-        conf = self.app.load_config()
-        # check_startup logs each warning once but returns them only when
-        # there is no error: read them from its log, printed below instead
-        # of on the console.
-        warnings = _Collect()
-        checks.LOG.addHandler(warnings)
-        checks.LOG.propagate = False
-        try:
-            checks.check_startup(conf)
-            errors = []
-        except exception.ConfigurationError as exc:
-            errors = [exc.kwargs['reason']]
-        finally:
-            checks.LOG.removeHandler(warnings)
-            checks.LOG.propagate = True
+        report = checks.run(self.app.load_config())
         out = self.app.stdout
-        for message in warnings.messages:
+        for message in report.warnings:
             out.write(f'warning: {message}\n')
-        for message in errors:
+        for message in report.errors:
             out.write(f'error: {message}\n')
-        if errors:
+        if report.errors:
             out.write('The configuration has errors: the engine would not '
                       'start.\n')
             return 1
         out.write(f'The configuration is valid '
-                  f'({len(warnings.messages)} warning(s)).\n')
+                  f'({len(report.warnings)} warning(s)).\n')
         return 0

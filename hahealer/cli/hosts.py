@@ -132,8 +132,9 @@ class UpdateHost(show.ShowOne):
                              help='remove the fencing driver and its '
                                   'parameters')
         _add_fencing_param_argument(
-            parser, 'replaces ALL fencing parameters: give every one, '
-                    'secrets included; repeat for each')
+            parser, 'sets these fencing parameters and keeps the others '
+                    '(with a new --fencing-driver: replaces them all); '
+                    'repeat for each')
         return parser
 
     def take_action(self, args):

@@ -160,11 +160,11 @@ class LiveView:
         fresh = []
         for task in tasks:
             name, entries = task['name'], task['progress_details']
-            shown = self._messages_shown.get(name, 0)
+            shown = self._messages_shown.get(_key(task), 0)
             fresh.extend((entry['timestamp'], name, entry['message'])
                          for entry in entries[shown:])
-            self._messages_shown[name] = len(entries)
-        # As times: the engine leaves out a fraction of .000000.
+            self._messages_shown[_key(task)] = len(entries)
+        # Every task's new messages, in the order they were written.
         fresh.sort(key=lambda item: parse_time(item[0]))
         return [f'  {clock(timestamp)}  {name:<{self._name_width}}  '
                 f'{message}' for timestamp, name, message in fresh]
@@ -182,8 +182,8 @@ class LiveView:
         for task in record['recovery_workflow_details']:
             state = task['state']
             if (state not in _UNSETTLED_TASK_STATES
-                    and self._states_shown.get(task['name']) != state):
-                self._states_shown[task['name']] = state
+                    and self._states_shown.get(_key(task)) != state):
+                self._states_shown[_key(task)] = state
                 bars.append(_bar_line(task, self._name_width))
         return bars
 
@@ -206,6 +206,11 @@ class LiveView:
         if lines:
             self._stream.write(''.join(f'{line}\n' for line in lines))
             self._stream.flush()
+
+
+def _key(task):
+    # A host recovery may run the same task in two flows.
+    return task.get('flow'), task['name']
 
 
 def _name_width(tasks):

@@ -10,11 +10,13 @@ _QUIET_LIBRARIES = ['keystoneauth=WARN', 'novaclient=WARN', 'stevedore=WARN',
                     'alembic=WARN', 'oslo_service=WARN', 'cotyledon=WARN']
 
 
-def init(args, cli_opts=(), log=True):
+def init(args, cli_opts=(), log=True, default_config_files=None):
     """Parse ``args`` (command line without the program name) into CONF.
 
-    May be called again in one process (tests do): the previous parse is
-    cleared first, so command-line options can be registered again.
+    ``default_config_files`` None reads oslo.config's standard locations
+    (/etc/hahealer/hahealer.conf, ...); [] reads none. May be called again
+    in one process (tests do): the previous parse is cleared first, so
+    command-line options can be registered again.
     """
     CONF.clear()
     rpc.set_defaults(CONF)
@@ -22,7 +24,9 @@ def init(args, cli_opts=(), log=True):
     logging.set_defaults(default_log_levels=(
         logging.get_default_log_levels() + _QUIET_LIBRARIES))
     CONF.register_cli_opts(cli_opts)
-    CONF(args, project='hahealer')
+    CONF(args, project='hahealer',
+         default_config_files=default_config_files,
+         default_config_dirs=None if default_config_files is None else [])
     if log:
         logging.setup(CONF, 'hahealer')
     return CONF

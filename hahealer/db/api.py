@@ -41,7 +41,10 @@ def fingerprint(notification_type, hostname, payload):
 
 
 def _iso(value):
-    return value.isoformat() + 'Z' if value is not None else None
+    if value is None:
+        return None
+    # Always with microseconds, so that the strings sort in time order.
+    return value.isoformat(timespec='microseconds') + 'Z'
 
 
 def notification_to_dict(row):
@@ -374,22 +377,24 @@ class Database:
 
     # --- workflow ---------------------------------------------------------
 
-    def record_task_state(self, notification_uuid, task_name, state):
+    def record_task_state(self, notification_uuid, flow, task_name, state):
         with self.session() as session:
             row = session.scalar(sa.select(models.WorkflowTask).filter_by(
-                notification_uuid=notification_uuid, name=task_name))
+                notification_uuid=notification_uuid, flow=flow,
+                name=task_name))
             if row is None:
                 session.add(models.WorkflowTask(
-                    notification_uuid=notification_uuid, name=task_name,
-                    state=state))
+                    notification_uuid=notification_uuid, flow=flow,
+                    name=task_name, state=state))
             else:
                 row.state = state
 
-    def record_progress(self, notification_uuid, task_name, entry):
+    def record_progress(self, notification_uuid, flow, task_name, entry):
         timestamp = datetime.datetime.fromisoformat(entry.timestamp)
         with self.session() as session:
             session.add(models.ProgressEntry(
-                notification_uuid=notification_uuid, task_name=task_name,
+                notification_uuid=notification_uuid, flow=flow,
+                task_name=task_name,
                 timestamp=timestamp.replace(tzinfo=None),
                 progress=entry.progress, message=entry.message))
 
@@ -407,12 +412,14 @@ class Database:
                 .order_by(models.ProgressEntry.id))
             by_task = {}
             for entry in entries:
-                by_task.setdefault(entry.task_name, []).append({
+                by_task.setdefault((entry.flow, entry.task_name), []).append({
                     'timestamp': _iso(entry.timestamp),
                     'progress': entry.progress,
                     'message': entry.message})
-            return [{'name': task.name, 'state': task.state,
-                     'progress_details': by_task.get(task.name, [])}
+            return [{'flow': task.flow, 'name': task.name,
+                     'state': task.state,
+                     'progress_details': by_task.get((task.flow, task.name),
+                                                     [])}
                     for task in tasks]
 
     # --- segments ---------------------------------------------------------

@@ -105,12 +105,15 @@ class WorkflowTask(Base):
 
     __tablename__ = 'workflow_tasks'
     __table_args__ = (
-        sa.UniqueConstraint('notification_uuid', 'name',
-                            name='uniq_workflow_tasks0notification0name'),
+        sa.UniqueConstraint(
+            'notification_uuid', 'flow', 'name',
+            name='uniq_workflow_tasks0notification0flow0name'),
     )
 
     id = sa.Column(sa.Integer, primary_key=True)
     notification_uuid = sa.Column(sa.String(36), nullable=False)
+    #: the flow the task ran in (a host recovery may run two)
+    flow = sa.Column(sa.String(64), nullable=False)
     name = sa.Column(sa.String(255), nullable=False)
     state = sa.Column(sa.String(32), nullable=False)
     updated_at = sa.Column(Timestamp, nullable=False, default=utcnow,
@@ -127,6 +130,7 @@ class ProgressEntry(Base):
 
     id = sa.Column(sa.Integer, primary_key=True)
     notification_uuid = sa.Column(sa.String(36), nullable=False)
+    flow = sa.Column(sa.String(64), nullable=False)
     task_name = sa.Column(sa.String(255), nullable=False)
     timestamp = sa.Column(Timestamp, nullable=False)
     progress = sa.Column(sa.Float, nullable=False)

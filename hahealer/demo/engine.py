@@ -24,7 +24,9 @@ FAKE_TRANSPORT = 'fake://'
 def configure(state_dir, compute_url, quick_evacuate_level):
     """CONF for an engine of the demo; its log goes to engine.log."""
     state_dir = pathlib.Path(state_dir)
-    conf = common.init(['--log-file', str(state_dir / 'engine.log')])
+    # The demo's cloud is its own: no /etc/hahealer/hahealer.conf.
+    conf = common.init(['--log-file', str(state_dir / 'engine.log')],
+                       default_config_files=[])
     overrides = {
         None: {
             'state_path': str(state_dir),

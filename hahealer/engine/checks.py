@@ -5,6 +5,7 @@ runs them without starting anything. Errors stop the engine; warnings are
 logged.
 """
 
+import dataclasses
 import logging
 
 from hahealer import exception
@@ -21,31 +22,43 @@ LEVEL_1_RISK = (
     'run twice and two copies may write to the same disk.')
 
 
-def check_startup(conf, database=None):
-    """Raise ConfigurationError listing every error; return the warnings."""
-    errors, warnings = [], []
+@dataclasses.dataclass
+class Report:
+    errors: list
+    warnings: list
+
+
+def run(conf, database=None):
+    """Every check; a Report of the errors and the warnings."""
+    report = Report(errors=[], warnings=[])
     try:
         flows.validate_all()
     except exception.ConfigurationError as exc:
-        errors.append(exc.kwargs['reason'])
+        report.errors.append(exc.kwargs['reason'])
     if conf.host_failure.quick_evacuate_level == 1:
-        warnings.append(LEVEL_1_RISK)
+        report.warnings.append(LEVEL_1_RISK)
     own_database = database is None
     if own_database:
         database = db_api.Database(conf.database.connection)
     try:
         migration.check_current(database.engine)
-        warnings.extend(_fencing_warnings(conf, database))
+        report.warnings.extend(_fencing_warnings(conf, database))
     except exception.ConfigurationError as exc:
-        errors.append(exc.kwargs['reason'])
+        report.errors.append(exc.kwargs['reason'])
     finally:
         if own_database:
             database.dispose()
-    for warning in warnings:
+    return report
+
+
+def check_startup(conf, database=None):
+    """Log the warnings; raise ConfigurationError listing every error."""
+    report = run(conf, database)
+    for warning in report.warnings:
         LOG.warning('%s', warning)
-    if errors:
-        raise exception.ConfigurationError(reason='; '.join(errors))
-    return warnings
+    if report.errors:
+        raise exception.ConfigurationError(reason='; '.join(report.errors))
+    return report.warnings
 
 
 def _fencing_warnings(conf, database):

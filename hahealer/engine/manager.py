@@ -182,9 +182,15 @@ class EngineManager:
 
     @messaging.expected_exceptions(*_EXPECTED)
     def update_host(self, ctxt, host, values):
+        """Update a host; fencing parameters given for the same driver are
+        merged into the stored ones (a new password alone rotates it)."""
         if 'fencing_driver' in values or 'fencing_params' in values:
             row = self._db.get_host(host)
-            _check_fencing(values.get('fencing_driver', row.fencing_driver),
+            driver = values.get('fencing_driver', row.fencing_driver)
+            if 'fencing_params' in values and driver == row.fencing_driver:
+                values['fencing_params'] = {**row.fencing_params,
+                                            **values['fencing_params']}
+            _check_fencing(driver,
                            values.get('fencing_params', row.fencing_params))
         return self._db.update_host(host, secrets_of=_secrets_of, **values)
 

@@ -89,13 +89,14 @@ class Recovery:
         context = base.RecoveryContext(
             notification_uuid=uuid,
             record_progress=lambda task_name, entry:
-                self._db.record_progress(uuid, task_name, entry))
+                self._db.record_progress(uuid, kind.name, task_name, entry))
         flow = flows.build(kind, context, self._resources)
         started = time.monotonic()
         outcome = self._runner.run(
             uuid, flow, store,
             on_task_state=lambda task_name, state:
-                self._db.record_task_state(uuid, task_name, state))
+                self._db.record_task_state(uuid, kind.name, task_name,
+                                           state))
         metrics.RECOVERY_DURATION.labels(kind.name, outcome.status).observe(
             time.monotonic() - started)
         return outcome

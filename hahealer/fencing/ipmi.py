@@ -21,6 +21,8 @@ IPMITOOL = 'ipmitool'
 DEFAULT_PORT = 623
 DEFAULT_INTERFACE = 'lanplus'
 INTERFACES = ('lanplus', 'lan')
+# IPMI 2.0 (lanplus) passwords hold 20 bytes, IPMI 1.5 (lan) ones 16.
+MAX_PASSWORD_BYTES = {'lanplus': 20, 'lan': 16}
 PRIVILEGE_LEVELS = ('CALLBACK', 'USER', 'OPERATOR', 'ADMINISTRATOR')
 
 _POWER_STATUS = re.compile(r'^Chassis Power is (on|off)$', re.MULTILINE)
@@ -51,6 +53,12 @@ class IPMIDriver(base.FencingDriver):
         if ('cipher_suite' in params
                 and _as_int(params['cipher_suite'], 0, 255) is None):
             problems.append("cipher_suite must be an integer from 0 to 255")
+        interface = params.get('interface', DEFAULT_INTERFACE)
+        limit = MAX_PASSWORD_BYTES.get(interface)
+        if limit and len(str(params.get('password', '')).encode()) > limit:
+            # Said here, at host create, not at 3 a.m. when fencing fails.
+            problems.append(f"password must be at most {limit} bytes with "
+                            f"interface {interface}")
         return problems
 
     @property

@@ -23,6 +23,8 @@ SPAWNING = 'spawning'
 POWERING_OFF = 'powering-off'
 POWERING_ON = 'powering-on'
 REBUILDING = 'rebuilding'
+REBUILD_BLOCK_DEVICE_MAPPING = 'rebuild_block_device_mapping'
+REBUILD_SPAWNING = 'rebuild_spawning'
 
 # power_state values (Nova's integer codes).
 NOSTATE = 0
@@ -33,11 +35,13 @@ SUSPENDED_POWER = 7
 
 # The API status of a server from its vm_state and task_state, the part of
 # Nova's table that states reachable here can produce.
+_REBUILD = {task_state: 'REBUILD' for task_state in (
+    REBUILDING, REBUILD_BLOCK_DEVICE_MAPPING, REBUILD_SPAWNING)}
 _STATUS_BY_STATE = {
-    ACTIVE: {'default': 'ACTIVE', REBUILDING: 'REBUILD'},
+    ACTIVE: {'default': 'ACTIVE', **_REBUILD},
     BUILDING: {'default': 'BUILD'},
-    STOPPED: {'default': 'SHUTOFF', REBUILDING: 'REBUILD'},
-    ERROR: {'default': 'ERROR', REBUILDING: 'REBUILD'},
+    STOPPED: {'default': 'SHUTOFF', **_REBUILD},
+    ERROR: {'default': 'ERROR', **_REBUILD},
     PAUSED: {'default': 'PAUSED'},
     SUSPENDED: {'default': 'SUSPENDED'},
     RESCUED: {'default': 'RESCUE'},
@@ -76,6 +80,9 @@ class Rules:
 
     # Seconds without a heartbeat before a compute service shows 'down'.
     service_down_time: float = 60.0
+    # Seconds from a compute service's start to its first heartbeat
+    # (Nova's INITIAL_REPORTING_DELAY).
+    initial_reporting_delay: float = 5.0
     evacuate_seconds: float = 2.0
     stop_seconds: float = 1.0
     start_seconds: float = 1.0
@@ -161,8 +168,17 @@ class Host:
     hypervisor_uuid: str
     host_ip: str
     alive: bool = True
-    died_at: float | None = None            # monotonic
-    last_heartbeat: datetime.datetime | None = None  # wall, once dead
+    # The last heartbeat (monotonic and wall time) while the compute
+    # service does not report: since it died, and after it starts again
+    # until its first heartbeat.
+    silent_since: float | None = None
+    last_heartbeat: datetime.datetime | None = None
+    # After a start: when the first heartbeat comes (monotonic).
+    first_heartbeat_at: float | None = None
+    # Placement's COMPUTE_STATUS_DISABLED trait when the compute service
+    # died: a running service keeps the trait in step with its status, a
+    # dead one leaves it as it was.
+    disabled_trait: bool = False
     vanished: bool = False
     # Guests of instances evacuated away while this host was down: they
     # still exist on its hypervisor until its compute service starts.

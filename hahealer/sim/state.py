@@ -22,8 +22,21 @@ from hahealer.sim import model
 # Evacuation migration statuses that a compute service cleans up (moves to
 # 'completed') when it starts again on the source host.
 _CLEANED_AT_START = ('accepted', 'pre-migrating', 'done')
-NO_VALID_HOST = ('No valid host was found. There are not enough hosts '
-                 'available.')
+# Nova's NoValidHost, with no reason when Placement offers no host at all.
+NO_VALID_HOST = 'No valid host was found. %s'
+NOT_ENOUGH_HOSTS = 'There are not enough hosts available.'
+# How an evacuation's evacuate_seconds divide, in the proportions measured
+# on Nova 34 with its fake driver: nova-conductor and nova-scheduler find a
+# host while the migration record is 'accepted'; the destination claims
+# the instance ('pre-migrating') and rebuilds it through Nova's rebuild
+# task states; the rebuilt server then sits on the source host with no
+# task until the destination records the move ('done'). A server that
+# ends stopped is powered off in between, which takes stop_seconds.
+_SCHEDULING_SHARE = 0.5
+_REBUILD_SHARE = 0.4
+_SETTLE_SHARE = 0.1
+_REBUILD_TASK_STATES = (model.REBUILD_BLOCK_DEVICE_MAPPING,
+                        model.REBUILD_SPAWNING)
 
 
 @dataclasses.dataclass(eq=False)
@@ -37,6 +50,9 @@ class _Evacuation:
     forced: bool
     stop_at_destination: bool
     dest: model.Host | None = None
+    # What the faults make of it: None (it works), 'hang' or 'fail'.
+    outcome: str | None = None
+    rebuild_started: datetime.datetime | None = None
 
 
 class Cloud:
@@ -46,6 +62,8 @@ class Cloud:
                  controller='controller'):
         self.lock = threading.RLock()
         self.rules = rules
+        # Where nova-conductor and nova-scheduler run.
+        self.controller = controller
         self.flavors = model.default_flavors()
         self.images = model.default_images()
         self._timers = timers
@@ -142,10 +160,19 @@ class Cloud:
         with self.lock:
             return list(self._hosts.values())
 
+    def _reporting(self, host):
+        """Whether the host's compute service sends heartbeats now."""
+        return host.alive and (host.first_heartbeat_at is None
+                               or time.monotonic() >= host.first_heartbeat_at)
+
     def _stop_heartbeat(self, host):
+        if self._reporting(host):
+            host.silent_since = time.monotonic()
+            host.last_heartbeat = model.utcnow()
+        # Killed before its first heartbeat, the last one is older still.
         host.alive = False
-        host.died_at = time.monotonic()
-        host.last_heartbeat = model.utcnow()
+        host.first_heartbeat_at = None
+        host.disabled_trait = host.compute.disabled
 
     def kill_host(self, name):
         """The compute service stops; its instances stay where they are."""
@@ -162,8 +189,10 @@ class Cloud:
             if host.alive:
                 return
             host.alive = True
-            host.died_at = None
-            host.last_heartbeat = None
+            # Nova shows the service down until this first heartbeat,
+            # unless the last one before it died is recent enough.
+            host.first_heartbeat_at = (time.monotonic()
+                                       + self.rules.initial_reporting_delay)
             self._destroy_evacuated_guests(host)
             parked, host.parked = host.parked, []
             for seconds, step in parked:
@@ -195,9 +224,9 @@ class Cloud:
         if service.binary != 'nova-compute':
             return True
         host = self._hosts[service.host]
-        if host.alive:
+        if self._reporting(host):
             return True
-        return (time.monotonic() - host.died_at
+        return (time.monotonic() - host.silent_since
                 <= self.rules.service_down_time)
 
     def host_status(self, instance):
@@ -217,7 +246,7 @@ class Cloud:
     def last_heartbeat(self, service):
         if service.binary == 'nova-compute':
             host = self._hosts[service.host]
-            if not host.alive:
+            if not self._reporting(host):
                 return host.last_heartbeat
         return model.utcnow()
 
@@ -413,13 +442,15 @@ class Cloud:
         return action
 
     @staticmethod
-    def _finish_action(action, event, host, ok=True):
+    def _finish_action(action, event, host, ok=True, started=None):
+        """Record an event of ``action``, from ``started`` (default: the
+        action's start) until now."""
         now = model.utcnow()
         action.updated_at = now
         if not ok:
             action.message = 'Error'
         action.events.append({
-            'event': event, 'start_time': action.start_time,
+            'event': event, 'start_time': started or action.start_time,
             'finish_time': now, 'result': 'Success' if ok else 'Error',
             'traceback': None, 'host': host, 'details': None})
 
@@ -436,15 +467,9 @@ class Cloud:
             seconds *= 1 + self._rng.uniform(-jitter, jitter)
         return max(0.0, seconds)
 
-    def _cast(self, host, seconds, step):
-        """Send work to a compute service, as an RPC cast does.
-
-        The step runs ``seconds`` later (under the lock), at once if that
-        is zero, or after the service starts again if it is down now.
-        """
-        if not host.alive:
-            host.parked.append((seconds, step))
-            return
+    def _later(self, seconds, step):
+        """Run ``step`` under the lock ``seconds`` (jittered) from now, at
+        once if that is zero."""
         delay = self._jittered(seconds)
         if delay <= 0:
             step()
@@ -454,6 +479,17 @@ class Cloud:
             with self.lock:
                 step()
         self._timers.call_later(delay, locked_step)
+
+    def _cast(self, host, seconds, step):
+        """Send work to a compute service, as an RPC cast does.
+
+        The step runs ``seconds`` later, or after the service starts again
+        if it is down now.
+        """
+        if not host.alive:
+            host.parked.append((seconds, step))
+            return
+        self._later(seconds, step)
 
     def _on_live_compute(self, host, seconds, step):
         """A step a compute service redoes after a restart if it dies."""
@@ -491,11 +527,11 @@ class Cloud:
                 task_state=model.SCHEDULING, metadata=dict(metadata or {}))
             self._instances[instance.uuid] = instance
             action = self._record_action(ctx, instance, 'create')
-            host = self._schedule(exclude=None, only=requested_host)
+            host, refusal = self._schedule(exclude=None, only=requested_host)
             if host is None:
-                self._set_error(instance, NO_VALID_HOST)
+                self._set_error(instance, refusal)
                 self._finish_action(action, 'conductor_schedule_and_build_'
-                                    'instances', None, ok=False)
+                                    'instances', self.controller, ok=False)
                 return instance
             instance.host = host.name
             instance.task_state = model.SPAWNING
@@ -506,7 +542,8 @@ class Cloud:
                 instance.power_state = model.RUNNING
                 instance.launched_at = model.utcnow()
                 self._touch(instance)
-                self._finish_action(action, 'compute_build_and_run_instance',
+                self._finish_action(action,
+                                    'compute__do_build_and_run_instance',
                                     host.name)
             seconds = self.rules.build_seconds
             self._cast(host, seconds,
@@ -514,21 +551,30 @@ class Cloud:
             return instance
 
     def _schedule(self, exclude, only=None):
-        """Nova's scheduler, simplified: the least loaded usable host.
+        """Nova's scheduler, simplified: (host, None) or (None, why not).
 
-        Usable means an enabled nova-compute service that is up; ``only``
-        restricts the choice to one requested host.
+        Placement offers the hosts (only the requested one, if any) whose
+        provider lacks the COMPUTE_STATUS_DISABLED trait; the filters drop
+        the ``exclude``d source, disabled services and services that are
+        down; the least loaded host left wins. Why not is the fault message
+        of Nova's NoValidHost, which names no reason when Placement offers
+        nothing.
         """
-        load = collections.Counter(i.host for i in self._instances.values())
-        load.update(job.dest.name for job in self._running)
-        candidates = [
+        offered = [
             h for h in self._hosts.values()
-            if not h.vanished and h.name != exclude
-            and (only is None or h.name == only)
-            and not h.compute.disabled and self.service_is_up(h.compute)]
+            if not h.vanished and (only is None or h.name == only)
+            and not (h.compute.disabled if h.alive else h.disabled_trait)]
+        if not offered:
+            return None, NO_VALID_HOST % ''
+        candidates = [
+            h for h in offered
+            if h.name != exclude and not h.compute.disabled
+            and self.service_is_up(h.compute)]
         if not candidates:
-            return None
-        return min(candidates, key=lambda h: load[h.name])
+            return None, NO_VALID_HOST % NOT_ENOUGH_HOSTS
+        load = collections.Counter(i.host for i in self._instances.values())
+        load.update(job.dest.name for job in self._running if job.dest)
+        return min(candidates, key=lambda h: load[h.name]), None
 
     # --- servers: power ------------------------------------------------------
 
@@ -685,84 +731,135 @@ class Cloud:
         self._counters.evacuations_in_progress(len(self._running))
 
     def _start_evacuation(self, job):
-        """The conductor's part: pick the destination, claim it."""
+        """A slot is free: nova-conductor asks the scheduler for a host."""
+        self._running.add(job)
+        self._counters.evacuation('started')
+        job.outcome = self._faults.evacuation_outcome(job.instance.uuid)
+        if job.outcome == 'hang':
+            self._counters.evacuation('hung')
+        self._later(self.rules.evacuate_seconds * _SCHEDULING_SHARE,
+                    lambda: self._schedule_evacuation(job))
+
+    def _end_evacuation(self, job, outcome):
+        self._running.discard(job)
+        self._counters.evacuation(outcome)
+        self._start_queued_evacuations()
+
+    def _schedule_evacuation(self, job):
+        """The conductor's part: pick the destination, send it the work."""
         instance, migration = job.instance, job.migration
         if job.forced:
-            dest = self._hosts[job.requested_host]
+            dest, refusal = self._hosts[job.requested_host], None
         else:
-            dest = self._schedule(exclude=instance.host,
-                                  only=job.requested_host)
+            dest, refusal = self._schedule(exclude=instance.host,
+                                           only=job.requested_host)
         if dest is None:
             migration.status = 'error'
             migration.updated_at = model.utcnow()
-            self._set_error(instance, NO_VALID_HOST)
-            self._finish_action(job.action, 'conductor_rebuild_server', None,
-                                ok=False)
-            self._counters.evacuation('failed')
+            self._set_error(instance, refusal)
+            self._finish_action(job.action, 'rebuild_server',
+                                self.controller, ok=False)
+            self._end_evacuation(job, 'failed')
             return
         job.dest = dest
+        self._finish_action(job.action, 'rebuild_server', self.controller)
+        # A cast: if the destination is down, the work waits for it.
+        self._cast(dest, 0, lambda: self._claim(job))
+
+    def _claim(self, job):
+        """The destination claims the instance and rebuilds it."""
+        instance, migration, dest = job.instance, job.migration, job.dest
+        now = model.utcnow()
         migration.status = 'pre-migrating'
         migration.dest_compute = dest.name
         migration.dest_node = dest.name
         migration.dest_host = dest.host_ip
-        migration.updated_at = model.utcnow()
-        self._running.add(job)
-        self._counters.evacuation('started')
-        outcome = self._faults.evacuation_outcome(instance.uuid)
-        if outcome == 'hang':
-            self._counters.evacuation('hung')
+        migration.updated_at = now
+        job.rebuild_started = now
+        # The destination's hypervisor has no guest for it yet.
+        instance.power_state = model.NOSTATE
+        self._touch(instance)
+        if job.outcome == 'hang':
             return
-        self._cast(dest, self.rules.evacuate_seconds,
-                   lambda: self._finish_evacuation(job, outcome == 'fail'))
+        steps = list(_REBUILD_TASK_STATES)
+        step_seconds = (self.rules.evacuate_seconds * _REBUILD_SHARE
+                        / (len(steps) + 1))
 
-    def _finish_evacuation(self, job, fail):
-        """The destination compute's part: rebuild, or fail to."""
-        instance, migration, dest = job.instance, job.migration, job.dest
-        self._running.discard(job)
-        try:
-            if not dest.alive:
-                # The destination died mid-rebuild: nothing will ever
-                # finish this evacuation, as in Nova.
-                self._counters.evacuation('stranded')
-                return
-            now = model.utcnow()
-            migration.updated_at = now
-            if fail:
-                migration.status = 'failed'
-                self._set_error(instance, 'Evacuation failed on %s '
-                                '(injected fault).' % dest.name)
-                self._finish_action(job.action, 'compute_rebuild_instance',
-                                    dest.name, ok=False)
-                self._counters.evacuation('failed')
-                return
-            source = self._hosts[instance.host]
-            if not source.alive:
-                source.leftover_guests.add(instance.uuid)
-            instance.vm_state = self._vm_state_after_evacuation(
-                instance.vm_state, job.stop_at_destination)
-            instance.power_state = (
-                model.SHUTDOWN if instance.vm_state == model.STOPPED
-                else model.RUNNING)
-            instance.task_state = None
-            instance.fault = None
-            instance.host = dest.name
-            instance.updated_at = now
-            migration.status = 'done'
+        def advance():
+            if steps:
+                instance.task_state = steps.pop(0)
+                self._touch(instance)
+                self._on_destination(job, step_seconds, advance)
+            else:
+                self._spawned(job)
+        self._on_destination(job, step_seconds, advance)
+
+    def _on_destination(self, job, seconds, step):
+        """A step of the rebuild; the work dies with the destination."""
+        def guarded():
+            if job.dest.alive:
+                step()
+            else:
+                self._end_evacuation(job, 'stranded')
+        self._later(seconds, guarded)
+
+    def _spawned(self, job):
+        """The guest runs on the destination; the server is still the
+        source host's until the destination records the move."""
+        instance, migration = job.instance, job.migration
+        if job.outcome == 'fail':
+            migration.status = 'failed'
+            migration.updated_at = model.utcnow()
+            self._set_error(instance, 'Evacuation failed on %s (injected '
+                            'fault).' % job.dest.name)
             self._finish_action(job.action, 'compute_rebuild_instance',
-                                dest.name)
-            self._counters.evacuation('finished')
-        finally:
-            self._start_queued_evacuations()
+                                job.dest.name, ok=False,
+                                started=job.rebuild_started)
+            self._end_evacuation(job, 'failed')
+            return
+        # Nova keeps a stopped instance stopped and, from 2.95, stops an
+        # active one; an instance in error is rebuilt to active.
+        ends_stopped = instance.vm_state == model.STOPPED or (
+            job.stop_at_destination and instance.vm_state != model.ERROR)
+        now = model.utcnow()
+        instance.vm_state = model.ACTIVE
+        instance.task_state = None
+        instance.power_state = model.RUNNING
+        instance.launched_at = now
+        instance.fault = None
+        self._touch(instance)
+        settle = self.rules.evacuate_seconds * _SETTLE_SHARE
+        if not ends_stopped:
+            self._on_destination(job, settle,
+                                 lambda: self._finish_evacuation(job))
+            return
+        instance.task_state = model.POWERING_OFF
 
-    @staticmethod
-    def _vm_state_after_evacuation(vm_state, stop_at_destination):
-        # Nova rebuilds an ERROR instance to ACTIVE; it brings a STOPPED
-        # one back to STOPPED; from 2.95 an ACTIVE one arrives STOPPED.
-        if vm_state == model.ERROR:
-            return model.ACTIVE
-        if vm_state == model.STOPPED or stop_at_destination:
-            return model.STOPPED
-        return model.ACTIVE
+        def stopped():
+            instance.vm_state = model.STOPPED
+            instance.task_state = None
+            instance.power_state = model.SHUTDOWN
+            self._touch(instance)
+            self._finish_action(job.action, 'compute_stop_instance',
+                                job.dest.name, started=now)
+            self._on_destination(job, settle,
+                                 lambda: self._finish_evacuation(job))
+        self._on_destination(job, self.rules.stop_seconds, stopped)
+
+    def _finish_evacuation(self, job):
+        """The destination records the move: host changed, record done."""
+        instance, migration, dest = job.instance, job.migration, job.dest
+        source = self._hosts[instance.host]
+        if not source.alive:
+            source.leftover_guests.add(instance.uuid)
+        now = model.utcnow()
+        instance.host = dest.name
+        instance.updated_at = now
+        migration.status = 'done'
+        migration.updated_at = now
+        self._finish_action(job.action, 'compute_rebuild_instance',
+                            dest.name, started=job.rebuild_started)
+        self._end_evacuation(job, 'finished')
 
     # --- aggregates ----------------------------------------------------------
 

@@ -285,8 +285,11 @@ def instance_action(req, action, with_events=False):
     if req.at_least('2.58'):
         body['updated_at'] = db_time(action.updated_at)
     if with_events:
-        body['events'] = [_action_event(req, action, e)
-                          for e in action.events]
+        # Newest first, as Nova lists them.
+        events = sorted(enumerate(action.events), reverse=True,
+                        key=lambda item: (item[1]['start_time'], item[0]))
+        body['events'] = [_action_event(req, action, event)
+                          for _, event in events]
     return body
 
 

@@ -30,7 +30,7 @@ def fence_host(task, host_name):
         error = exc if isinstance(exc, exception.FencingFailed) else (
             exception.FencingFailed(host=host_name, reason=exc.message))
         task.update_details(
-            f'{error.message}. Nothing will be evacuated from it; '
+            f'{error.message.rstrip(".")}. Nothing will be evacuated from it; '
             f'disabling its compute service', 1.0)
         services.request_disable(task, host_name,
                                  CONF.host_failure.service_disable_reason)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests import engine_fixture
 from tests.functional.cli.helpers import assert_fails
 from tests.functional.cli.helpers import hahealer
 from tests.functional.cli.helpers import hahealer_json
@@ -107,7 +108,7 @@ def test_an_unknown_fencing_driver_is_refused_naming_the_choices(config):
     assert_fails(
         hahealer(config, 'host', 'create', 'compute-9', '--segment',
                  'rack-f', '--fencing-driver', 'ipmi', '--fencing-param',
-                 'address=10.0.0.9'),
+                 'address=192.0.2.9'),
         'missing password, username')
 
 
@@ -115,7 +116,7 @@ def test_the_bmc_password_never_appears(config, cloud, tmp_path):
     hahealer_json(config, 'segment', 'create', 'rack-s',
                   '--recovery-method', 'auto')
     bmc = ['--fencing-driver', 'ipmi', '--fencing-param',
-           'address=10.0.0.7', '--fencing-param', 'username=admin',
+           'address=192.0.2.7', '--fencing-param', 'username=admin',
            '--fencing-param', f'password={PASSWORD}']
     log_file = tmp_path / 'cli.log'
     runs = [
@@ -135,9 +136,28 @@ def test_the_bmc_password_never_appears(config, cloud, tmp_path):
     assert 'expected KEY=VALUE' in runs[-1].stderr
     shown = hahealer_json(config, 'host', 'show', 'compute-7')
     assert shown['fencing_params'] == {
-        'address': '10.0.0.7', 'username': 'admin', 'password': '***'}
+        'address': '192.0.2.7', 'username': 'admin', 'password': '***'}
     assert 'password=***' in runs[0].stdout
     logs = [log_file.read_text(), cloud.engine.log_path.read_text()]
     assert all(logs), 'both logs have content'
     for text in [run.stdout + run.stderr for run in runs] + logs:
         assert PASSWORD not in text
+
+
+def test_a_new_password_alone_rotates_it(config):
+    hahealer_json(config, 'segment', 'create', 'rack-r',
+                  '--recovery-method', 'auto')
+    hahealer_json(config, 'host', 'create', 'compute-5', '--segment',
+                  'rack-r', '--fencing-driver', 'ipmi', '--fencing-param',
+                  'address=192.0.2.5', '--fencing-param', 'username=admin',
+                  '--fencing-param', 'password=old-secret')
+    rotated = hahealer_json(config, 'host', 'update', 'compute-5',
+                            '--fencing-param', 'password=new-secret')
+    assert rotated['fencing_params'] == {
+        'address': '192.0.2.5', 'username': 'admin', 'password': '***'}
+    database = engine_fixture.open_database(config)
+    try:
+        stored = database.get_host('compute-5').fencing_params
+    finally:
+        database.dispose()
+    assert stored['password'] == 'new-secret'

@@ -205,18 +205,24 @@ def test_workflow_details_keep_execution_order(notifying):
     database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
-    for name in ('first', 'second'):
-        database.record_task_state(uuid, name, 'RUNNING')
-        database.record_progress(uuid, name, base.ProgressEntry(
-            base.now_iso(), 0.0, f'{name} starts'))
-        database.record_progress(uuid, name, base.ProgressEntry(
-            base.now_iso(), 1.0, f'{name} done'))
-        database.record_task_state(uuid, name, 'SUCCESS')
+    # A host recovery may run the same task in two flows (auto_priority).
+    for flow, name in (('auto', 'first'), ('auto', 'second'),
+                       ('reserved', 'first')):
+        database.record_task_state(uuid, flow, name, 'RUNNING')
+        database.record_progress(uuid, flow, name, base.ProgressEntry(
+            base.now_iso(), 0.0, f'{flow} {name} starts'))
+        database.record_progress(uuid, flow, name, base.ProgressEntry(
+            base.now_iso(), 1.0, f'{flow} {name} done'))
+        database.record_task_state(uuid, flow, name, 'SUCCESS')
     details = database.workflow_details(uuid)
-    assert [(t['name'], t['state']) for t in details] == [
-        ('first', 'SUCCESS'), ('second', 'SUCCESS')]
-    assert [e['message'] for e in details[1]['progress_details']] == [
-        'second starts', 'second done']
+    assert [(t['flow'], t['name'], t['state']) for t in details] == [
+        ('auto', 'first', 'SUCCESS'), ('auto', 'second', 'SUCCESS'),
+        ('reserved', 'first', 'SUCCESS')]
+    assert [e['message'] for e in details[2]['progress_details']] == [
+        'reserved first starts', 'reserved first done']
+    stamps = [e['timestamp'] for task in details
+              for e in task['progress_details']]
+    assert stamps == sorted(stamps)
 
 
 def test_host_secrets_are_masked(database):

@@ -138,3 +138,17 @@ def test_required_params_are_named():
     with pytest.raises(exception.Invalid,
                        match='missing address, password, username'):
         ipmi.IPMIDriver.validate_params({'port': '623'})
+
+
+def test_a_password_longer_than_ipmi_allows_is_refused():
+    params = {'address': '192.0.2.1', 'username': 'admin',
+              'password': 'p' * 21}
+    try:
+        ipmi.IPMIDriver.validate_params(params)
+    except exception.Invalid as exc:
+        assert 'password must be at most 20 bytes with interface lanplus' \
+            in exc.message
+        assert 'p' * 21 not in exc.message
+    else:
+        raise AssertionError('a 21-byte password was accepted')
+    ipmi.IPMIDriver.validate_params({**params, 'password': 'p' * 20})

@@ -73,15 +73,18 @@ def upgrade():
         'workflow_tasks',
         sa.Column('id', sa.Integer, primary_key=True),
         sa.Column('notification_uuid', sa.String(36), nullable=False),
+        sa.Column('flow', sa.String(64), nullable=False),
         sa.Column('name', sa.String(255), nullable=False),
         sa.Column('state', sa.String(32), nullable=False),
         sa.Column('updated_at', Timestamp, nullable=False),
-        sa.UniqueConstraint('notification_uuid', 'name',
-                            name='uniq_workflow_tasks0notification0name'))
+        sa.UniqueConstraint(
+            'notification_uuid', 'flow', 'name',
+            name='uniq_workflow_tasks0notification0flow0name'))
     op.create_table(
         'workflow_progress',
         sa.Column('id', sa.Integer, primary_key=True),
         sa.Column('notification_uuid', sa.String(36), nullable=False),
+        sa.Column('flow', sa.String(64), nullable=False),
         sa.Column('task_name', sa.String(255), nullable=False),
         sa.Column('timestamp', Timestamp, nullable=False),
         sa.Column('progress', sa.Float, nullable=False),
