@@ -12,6 +12,9 @@ Errors raised by the engine (invalid input, not found, conflict) arrive as
 hahealer.exception classes with the engine's message.
 """
 
+import threading
+from concurrent import futures
+
 import oslo_messaging as messaging
 from oslo_config import cfg
 from oslo_context import context as oslo_context
@@ -27,6 +30,8 @@ RPC_API_VERSION = '1.0'
 CONTROL_EXCHANGE = 'hahealer'
 
 _ALLOWED_EXMODS = [exception.__name__]
+#: how much longer than its timeout a call may take before it is given up
+_DEADLINE_MARGIN = 5.0
 
 
 def set_defaults(conf):
@@ -82,6 +87,7 @@ class EngineClient:
     def __init__(self, transport, topic, timeout=None):
         target = messaging.Target(topic=topic, version=RPC_API_VERSION)
         self._transport = transport
+        self._timeout = timeout
         self._client = messaging.get_rpc_client(
             transport, target, serializer=ContextSerializer(),
             timeout=timeout)
@@ -96,13 +102,41 @@ class EngineClient:
     def topic(self):
         return self._client.target.topic
 
-    def close(self):
-        """Close the transport's connections."""
-        self._transport.cleanup()
+    def close(self, timeout=2.0):
+        """Close the transport's connections, waiting ``timeout`` s at most.
+
+        A call stuck reconnecting to an unreachable broker holds a lock
+        that the transport's cleanup waits for: then the connections are
+        left for the process's exit to close.
+        """
+        closing = threading.Thread(target=self._transport.cleanup,
+                                   name='rpc-close', daemon=True)
+        closing.start()
+        closing.join(timeout)
 
     def _call(self, ctxt, method, version=RPC_API_VERSION, **kwargs):
-        return self._client.prepare(version=version).call(
-            ctxt or admin_context(), method, **kwargs)
+        client = self._client.prepare(version=version)
+        ctxt = ctxt or admin_context()
+        if self._timeout is None:
+            return client.call(ctxt, method, **kwargs)
+        # With the broker unreachable, oslo.messaging reconnects without
+        # limit, past the call's own timeout: bound the wait from here.
+        answer = futures.Future()
+
+        def call():
+            try:
+                answer.set_result(client.call(ctxt, method, **kwargs))
+            except BaseException as exc:
+                answer.set_exception(exc)
+
+        threading.Thread(target=call, name=f'rpc-{method}',
+                         daemon=True).start()
+        try:
+            return answer.result(self._timeout + _DEADLINE_MARGIN)
+        except futures.TimeoutError:
+            raise messaging.MessagingTimeout(
+                f'no answer to {method} within {self._timeout:g} s: is '
+                f'the message broker reachable?') from None
 
     # --- notifications ----------------------------------------------------
 

@@ -287,3 +287,16 @@ def test_sigterm_hands_unfinished_work_to_the_next_engine(
         assert scenario.host_of(server) != 'host1' and not server.locked
         assert [a.action for a in nova.instance_action.list(
             server_id)].count('evacuate') == 1
+
+
+def test_notify_gives_up_when_the_broker_is_unreachable(tmp_path):
+    config = tmp_path / 'hahealer.conf'
+    config.write_text('[DEFAULT]\ntransport_url = '
+                      'rabbit://guest:guest@127.0.0.1:1/\n')
+    began = time.monotonic()
+    code, _, err = notify(config, '--timeout', '2', 'process', 'host1',
+                          '--process-name', 'nova-compute', '--event',
+                          'STOPPED')
+    assert code == 3
+    assert 'no answer from the engine' in err
+    assert time.monotonic() - began < 30
