@@ -40,6 +40,14 @@ def _settled(client, failed_hosts, expected):
     return done
 
 
+def _fail_on_errors(engine_client, uuids):
+    for record in engine_client.list_notifications(None, limit=len(uuids)):
+        if record['status'] in ('error', 'failed'):
+            raise RuntimeError(f"the recovery of {record['hostname']} "
+                               f"ended {record['status']}: "
+                               f"{record['reason']}")
+
+
 def run(failed, instances, spare_hosts, evacuate_seconds, capacity,
         fencing_seconds, threads, verify_interval):
     failed_hosts = [f'failed{n}' for n in range(1, failed + 1)]
@@ -92,11 +100,12 @@ def run(failed, instances, spare_hosts, evacuate_seconds, capacity,
         sampler = threading.Thread(target=sample_rss, daemon=True)
         sampler.start()
         began = time.monotonic()
-        for host in failed_hosts:
-            engine_client.create_notification(None, notifications.build(
-                'COMPUTE_HOST', host, {'event': 'STOPPED',
-                                       'host_status': 'NORMAL'}))
+        uuids = [engine_client.create_notification(None, notifications.build(
+            'COMPUTE_HOST', host, {'event': 'STOPPED',
+                                   'host_status': 'NORMAL'}))[
+            'notification_uuid'] for host in failed_hosts]
         while _settled(client, set(failed_hosts), expected) < len(expected):
+            _fail_on_errors(engine_client, uuids)
             if time.monotonic() - began > 3600:
                 raise RuntimeError('recovery did not end within an hour')
             time.sleep(0.1)
