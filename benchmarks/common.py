@@ -21,13 +21,22 @@ def summary(values):
             'max': max(values)}
 
 
-def rss_mib(pid):
-    """Resident set size of a process, from /proc."""
-    with open(f'/proc/{pid}/status') as status:
-        for line in status:
-            if line.startswith('VmRSS:'):
+def _proc_kib_field(pid, name, field):
+    with open(f'/proc/{pid}/{name}') as source:
+        for line in source:
+            if line.startswith(f'{field}:'):
                 return int(line.split()[1]) / 1024
-    raise RuntimeError(f'no VmRSS for process {pid}')
+    raise RuntimeError(f'no {field} in /proc/{pid}/{name}')
+
+
+def rss_mib(pid):
+    """Resident set size of a process."""
+    return _proc_kib_field(pid, 'status', 'VmRSS')
+
+
+def pss_mib(pid):
+    """Proportional set size: shared pages divided among their users."""
+    return _proc_kib_field(pid, 'smaps_rollup', 'Pss')
 
 
 @contextlib.contextmanager

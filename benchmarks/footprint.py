@@ -18,14 +18,6 @@ from tests import engine_fixture
 HOSTS = ('host1', 'host2', 'host3')
 
 
-def pss_mib(pid):
-    with open(f'/proc/{pid}/smaps_rollup') as rollup:
-        for line in rollup:
-            if line.startswith('Pss:'):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f'no Pss for process {pid}')
-
-
 def measure_once(compute_url, idle_seconds):
     with tempfile.TemporaryDirectory(prefix='hahealer-bench-') as state:
         config = engine_fixture.prepare(state, compute_url, hosts=HOSTS)
@@ -36,7 +28,7 @@ def measure_once(compute_url, idle_seconds):
         try:
             time.sleep(idle_seconds)
             pid = engine.process.pid
-            return {'start_to_ready_s': ready, 'pss_mib': pss_mib(pid),
+            return {'start_to_ready_s': ready, 'pss_mib': common.pss_mib(pid),
                     'rss_mib': common.rss_mib(pid)}
         finally:
             engine.stop()

@@ -5,7 +5,7 @@ import pytest
 from tests import nova_sim as nova_sim_helper
 
 pytest_plugins = ['tests.config_fixture', 'tests.database_fixture',
-                  'tests.engine_fixture']
+                  'tests.engine_fixture', 'tests.recovery_harness']
 
 # --- the Nova emulator ----------------------------------------------------
 

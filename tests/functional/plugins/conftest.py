@@ -8,7 +8,6 @@ from stevedore import _cache as stevedore_cache
 
 from hahealer.engine import flows
 from tests.functional.plugins import helpers
-from tests.functional.recovery.conftest import Harness
 
 
 @pytest.fixture(scope='session')
@@ -57,18 +56,3 @@ def webhook():
     receiver = helpers.Webhook().start()
     yield receiver
     receiver.stop()
-
-
-@pytest.fixture
-def harness_factory(conf, tmp_path):
-    """In-process recoveries as in tests/functional/recovery."""
-    made = []
-
-    def make(sim):
-        harness = Harness(tmp_path, sim.compute_url)
-        made.append(harness)
-        return harness
-
-    yield make
-    for harness in made:
-        harness.close()

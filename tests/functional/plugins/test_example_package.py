@@ -21,8 +21,8 @@ from hahealer.tasks import base
 from tests import engine_fixture
 from tests import scenario
 from tests.functional.plugins import helpers
-from tests.functional.recovery.conftest import FLAVOR
-from tests.functional.recovery.conftest import IMAGE
+from tests.recovery_harness import FLAVOR
+from tests.recovery_harness import IMAGE
 
 TASK_NAME = helpers.TASK_NAME
 HA = {'HA_Enabled': 'True'}

@@ -1,8 +1,8 @@
 """The three default flows, end to end against the emulator."""
 
 from tests import scenario
-from tests.functional.recovery.conftest import FLAVOR
-from tests.functional.recovery.conftest import IMAGE
+from tests.recovery_harness import FLAVOR
+from tests.recovery_harness import IMAGE
 
 HA = {'HA_Enabled': 'True'}
 

@@ -1,6 +1,6 @@
-"""Recoveries run in-process, as the engine runs them, against the Nova
-emulator over HTTP: the database, the taskflow persistence and the locks
-are real; only RPC is left out."""
+"""Recoveries run in-process, as the engine runs them, against a compute
+API over HTTP (the Nova emulator, or real Nova): the database, the taskflow
+persistence and the locks are real; only RPC is left out."""
 
 import datetime
 import threading
