@@ -76,9 +76,19 @@ def _parser():
              'with migration status "accepted"; 0 = no limit (default: %d)'
              % defaults.max_concurrent_evacuations)
     add('--service-down-time', type=float, metavar='T',
-        help="seconds after a host is killed before its compute service "
+        help="seconds after its last heartbeat before a compute service "
              "shows 'down', fractions allowed (default: %s)"
              % defaults.service_down_time)
+    add('--report-interval', type=float, metavar='T',
+        help='seconds between two heartbeats of a compute service, so a '
+             "killed host's last one is up to this long before it died; 0: "
+             'the moment it died (default: %s; Nova: 10)'
+             % defaults.report_interval)
+    add('--initial-reporting-delay', type=float, metavar='T',
+        help="seconds from a compute service's start (a revive) to its "
+             "first heartbeat, until which a service Nova showed down "
+             "stays down (default: %s, as in Nova)"
+             % defaults.initial_reporting_delay)
     add('--rpc-timeout', type=float, metavar='T',
         help='seconds an enable/disable request blocks when it targets a '
              'dead compute service that still shows up, as Nova waits for '

@@ -33,7 +33,7 @@ COMPUTE_BINARY = 'nova-compute'
 # Microversions with behaviour hahealer depends on.
 LOCK_REASON_VERSION = api_versions.APIVersion('2.73')
 EVACUATE_KEEPS_STOPPED_VERSION = api_versions.APIVersion('2.95')
-# Below 2.95 an evacuated instance boots on its new host.
+# Below 2.95 an evacuated instance ends running on its new host.
 EVACUATE_BOOTS_VERSION = api_versions.APIVersion('2.94')
 
 HTTP_POOL_SIZE = 128
@@ -281,11 +281,17 @@ class NovaAPI:
                        f'{host}')
         return _to_service(services[0])
 
-    def disable_service(self, host, reason):
+    def disable_service(self, host, reason, retry=True):
+        """Disable ``host``'s nova-compute with ``reason``.
+
+        ``retry`` False sends the request once: Nova answers the disabling
+        of a dead host it still believes up only after its RPC timeout, and
+        each resend would tie up one more API worker the same way.
+        """
         service = self.get_compute_service(host)
         self._call(f'disabling nova-compute on host {host}',
                    self._client().services.disable_log_reason,
-                   service.id, reason)
+                   service.id, reason, safe=retry)
 
     def enable_service(self, host):
         service = self.get_compute_service(host)
@@ -339,7 +345,7 @@ class NovaAPI:
 
     @property
     def evacuate_keeps_stopped(self):
-        """Whether Nova can evacuate an instance without booting it."""
+        """Whether Nova hands an evacuated instance back stopped (2.95+)."""
         return self.api_version >= EVACUATE_KEEPS_STOPPED_VERSION
 
     def evacuate_server(self, server_id, target_host=None, boot=True):

@@ -39,7 +39,7 @@ needed for service ids as UUIDs and forcing services down by id.
         help="""
 Highest compute API microversion hahealer asks for; the version used is the
 highest one both this and the server support. Features of later versions
-(lock reasons 2.73, evacuating stopped instances without booting them 2.95)
+(lock reasons 2.73, evacuated instances handed back stopped 2.95)
 are used when negotiated.
 """),
     cfg.IntOpt(

@@ -5,6 +5,7 @@ Plain data; the rules that change it live in ``state``.
 
 import dataclasses
 import datetime
+import time
 
 # vm_state values, as Nova spells them.
 ACTIVE = 'active'
@@ -83,6 +84,9 @@ class Rules:
     # Seconds from a compute service's start to its first heartbeat
     # (Nova's INITIAL_REPORTING_DELAY).
     initial_reporting_delay: float = 5.0
+    # Seconds between two heartbeats (Nova's report_interval, 10 by
+    # default); 0: a killed host's last heartbeat is the moment it died.
+    report_interval: float = 0.0
     evacuate_seconds: float = 2.0
     stop_seconds: float = 1.0
     start_seconds: float = 1.0
@@ -168,13 +172,15 @@ class Host:
     hypervisor_uuid: str
     host_ip: str
     alive: bool = True
+    # When the compute service's heartbeats start (monotonic): at once
+    # for a host the cloud starts with, after a delay for a revived one.
+    first_heartbeat_at: float = dataclasses.field(
+        default_factory=time.monotonic)
     # The last heartbeat (monotonic and wall time) while the compute
     # service does not report: since it died, and after it starts again
     # until its first heartbeat.
     silent_since: float | None = None
     last_heartbeat: datetime.datetime | None = None
-    # After a start: when the first heartbeat comes (monotonic).
-    first_heartbeat_at: float | None = None
     # Placement's COMPUTE_STATUS_DISABLED trait when the compute service
     # died: a running service keeps the trait in step with its status, a
     # dead one leaves it as it was.

@@ -113,7 +113,8 @@ class Scenario(model.Rules):
                 raise ValueError('%s must be a number, not %r'
                                  % (name, value))
         for name in ('evacuate_seconds', 'stop_seconds', 'start_seconds',
-                     'build_seconds', 'rpc_timeout'):
+                     'build_seconds', 'rpc_timeout',
+                     'initial_reporting_delay', 'report_interval'):
             if getattr(self, name) < 0:
                 raise ValueError('%s must be >= 0' % name)
         if self.service_down_time <= 0:

@@ -162,16 +162,23 @@ class Cloud:
 
     def _reporting(self, host):
         """Whether the host's compute service sends heartbeats now."""
-        return host.alive and (host.first_heartbeat_at is None
-                               or time.monotonic() >= host.first_heartbeat_at)
+        return host.alive and time.monotonic() >= host.first_heartbeat_at
+
+    def _beat_age(self, host):
+        """Seconds since a reporting service's latest heartbeat."""
+        interval = self.rules.report_interval
+        if interval <= 0:
+            return 0.0
+        return (time.monotonic() - host.first_heartbeat_at) % interval
 
     def _stop_heartbeat(self, host):
-        if self._reporting(host):
-            host.silent_since = time.monotonic()
-            host.last_heartbeat = model.utcnow()
         # Killed before its first heartbeat, the last one is older still.
+        if self._reporting(host):
+            age = self._beat_age(host)
+            host.silent_since = time.monotonic() - age
+            host.last_heartbeat = model.utcnow() - datetime.timedelta(
+                seconds=age)
         host.alive = False
-        host.first_heartbeat_at = None
         host.disabled_trait = host.compute.disabled
 
     def kill_host(self, name):
@@ -248,6 +255,8 @@ class Cloud:
             host = self._hosts[service.host]
             if not self._reporting(host):
                 return host.last_heartbeat
+            return model.utcnow() - datetime.timedelta(
+                seconds=self._beat_age(host))
         return model.utcnow()
 
     def zone_of(self, host_name):
@@ -615,11 +624,11 @@ class Cloud:
     def reset_state(self, ctx, server_id, vm_state):
         with self.lock:
             instance = self.get_server(ctx, server_id)
-            action = self._record_action(ctx, instance, 'resetState')
+            # Nova records the action with no event.
+            self._record_action(ctx, instance, 'resetState')
             instance.vm_state = vm_state
             instance.task_state = None
             self._touch(instance)
-            self._finish_action(action, 'api_reset_state', None)
 
     def lock_server(self, ctx, server_id, reason=None):
         with self.lock:
@@ -632,7 +641,7 @@ class Cloud:
             if reason:
                 instance.locked_reason = reason
             self._touch(instance)
-            self._finish_action(action, 'api_lock', None)
+            self._finish_action(action, 'api_lock', self.controller)
 
     def unlock_server(self, ctx, server_id):
         with self.lock:
@@ -647,7 +656,7 @@ class Cloud:
             instance.locked_by = None
             instance.locked_reason = None
             self._touch(instance)
-            self._finish_action(action, 'api_unlock', None)
+            self._finish_action(action, 'api_unlock', self.controller)
 
     _METADATA_STATES = (model.ACTIVE, model.PAUSED, model.SUSPENDED,
                         model.STOPPED)

@@ -271,6 +271,8 @@ class EvacuateInstancesTask(base.HealerTask):
         self.update_details(
             f"Evacuation of instance started: '{server.id}'", 0.5)
 
+        refusals = []
+
         def accepted():
             try:
                 self.nova.evacuate_server(server.id, target_host, boot=boot)
@@ -278,13 +280,22 @@ class EvacuateInstancesTask(base.HealerTask):
                 # Nova refuses while it still believes the source host up;
                 # that ends when the service is forced down or times out.
                 if 'still in use' in exc.message:
+                    refusals[:] = [exc.message]
                     return False
                 raise
             return True
 
-        self.wait_until(
-            accepted, CONF.wait_period_after_service_update,
-            f'Nova to accept the evacuation of instance {server.id}')
+        try:
+            self.wait_until(
+                accepted, CONF.wait_period_after_service_update,
+                f'Nova to accept the evacuation of instance {server.id}')
+        except exception.RecoveryFailed as exc:
+            if not refusals:
+                raise
+            # Name Nova's refusal, in its own words.
+            raise exception.RecoveryFailed(
+                reason=f'{exc.message}; last answer: {refusals[0]}'
+            ) from exc
 
     def _confirm(self, server_id, host_name, target_state):
         def arrived():

@@ -16,7 +16,7 @@ def request_disable(task, host_name, reason):
     if nova.get_compute_service(host_name).disabled:
         return False
     request = task.resources.background.submit(
-        nova.disable_service, host_name, reason)
+        nova.disable_service, host_name, reason, retry=False)
 
     def disabled():
         if request.done() and request.exception() is not None:

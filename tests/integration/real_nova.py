@@ -72,6 +72,8 @@ class RealNovaProcess:
     :param hosts: compute host names, one nova-compute each
     :param service_down_time: seconds without a heartbeat before Nova
         shows a compute service down
+    :param report_interval: seconds between two heartbeats; None keeps
+        the server's default (a quarter of service_down_time, at least 1)
     :param rpc_timeout: seconds an RPC call to a dead service waits before
         it fails; None keeps the server's default (10 s)
     :param venv: the Nova virtualenv; $HAHEALER_NOVA_VENV or
@@ -84,6 +86,7 @@ class RealNovaProcess:
         self,
         hosts=("host1", "host2", "host3"),
         service_down_time=10,
+        report_interval=None,
         rpc_timeout=None,
         venv=DEFAULT_VENV,
         log_path=None,
@@ -92,6 +95,7 @@ class RealNovaProcess:
     ):
         self.host_names = list(hosts)
         self.service_down_time = service_down_time
+        self.report_interval = report_interval
         self.rpc_timeout = rpc_timeout
         self.venv = venv
         self.log_path = log_path
@@ -124,6 +128,8 @@ class RealNovaProcess:
             "--hosts=" + ",".join(self.host_names),
             f"--service-down-time={self.service_down_time}",
         ]
+        if self.report_interval is not None:
+            cmd.append(f"--report-interval={self.report_interval}")
         if self.rpc_timeout is not None:
             cmd.append(f"--rpc-timeout={self.rpc_timeout}")
         # Nova's log goes to a file: a pipe nobody reads would fill up.
@@ -253,9 +259,17 @@ class RealNovaProcess:
 
     def images(self):
         """The stock images of the server: [{"id": ..., "name": ...}]."""
-        client = self.admin_client(IMAGE_PROXY_VERSION)
-        _, body = client.client.get("/images")
-        return [
-            {"id": image["id"], "name": image["name"]}
-            for image in body["images"]
-        ]
+        return list_images(self)
+
+
+def list_images(cloud):
+    """Images through Nova's image proxy: [{"id": ..., "name": ...}].
+
+    ``cloud`` is a RealNovaProcess or the emulator's NovaSimProcess: both
+    serve the proxy and give admin clients at a named microversion.
+    """
+    client = cloud.admin_client(IMAGE_PROXY_VERSION)
+    _, body = client.client.get("/images")
+    return [
+        {"id": image["id"], "name": image["name"]} for image in body["images"]
+    ]

@@ -55,7 +55,7 @@ class FakeNova:
                                             reason=f'no host {host}')
         return nova.ComputeService(**self.services[host])
 
-    def disable_service(self, host, reason):
+    def disable_service(self, host, reason, retry=True):
         self._record('disable_service', host, reason)
         self.services[host].update(status='disabled', disabled_reason=reason)
 

@@ -326,8 +326,11 @@ def test_the_task_without_its_webhook_url_stops_start_up(tmp_path,
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stderr.splitlines() == [
-        'hahealer-engine: Invalid configuration: [example_webhook] url is '
-        'not set; task post_recovery_summary_task needs it']
+        'hahealer-engine: Invalid configuration: '
+        '[taskflow_driver_recovery_flows] process_failure_recovery_tasks: '
+        "task 'post_recovery_summary_task' could not be built: "
+        '[example_webhook] url is not set; task post_recovery_summary_task '
+        'needs it']
 
 
 def test_the_engine_reads_the_task_options_from_its_config_file(

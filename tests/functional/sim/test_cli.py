@@ -18,7 +18,8 @@ from tests import nova_sim as nova_sim_helper
 FLAGS = ['--bind', '--port', '--hosts', '--instances-per-host',
          '--evacuate-seconds', '--stop-seconds', '--start-seconds',
          '--build-seconds', '--jitter', '--max-concurrent-evacuations',
-         '--service-down-time', '--rpc-timeout', '--max-microversion',
+         '--service-down-time', '--report-interval',
+         '--initial-reporting-delay', '--rpc-timeout', '--max-microversion',
          '--max-limit', '--scenario', '--seed', '--log-requests']
 
 
@@ -43,6 +44,9 @@ def test_help_documents_every_flag_and_the_control_api():
     (['--max-microversion', '2.97'], 'max_microversion must be from 2.1'),
     (['--jitter', '1.5'], 'jitter'),
     (['--service-down-time', '0'], 'service_down_time must be > 0'),
+    (['--report-interval', '-1'], 'report_interval must be >= 0'),
+    (['--initial-reporting-delay', '-1'],
+     'initial_reporting_delay must be >= 0'),
     (['--scenario', '/nonexistent.yaml'], 'No such file'),
 ])
 def test_bad_settings_fail_fast_with_a_reason(args, complaint):
@@ -94,7 +98,7 @@ def test_scenario_file_seeds_hosts_instances_and_states(nova_sim_factory,
 
 def test_in_process_server_serves_novaclient():
     sim = server.start(scenario_mod.Scenario(
-        hosts=2, instances_per_host=1, evacuate_seconds=0,
+        hosts=2, instances_per_host=1, evacuate_seconds=0, stop_seconds=0,
         service_down_time=0.2))
     try:
         assert sim.compute_url == sim.url + '/v2.1'
@@ -106,7 +110,8 @@ def test_in_process_server_serves_novaclient():
         sim.cloud.kill_host('host1')
         nova_sim_helper.wait_until(
             lambda: nova.services.list(host='host1')[0].state == 'down')
-        nova.servers.evacuate(victim)  # evacuate_seconds 0: done at once
+        # Evacuated at 2.96, it arrives stopped: done at once all the same.
+        nova.servers.evacuate(victim)
         moved = nova.servers.get(victim.id)
         assert getattr(moved, 'OS-EXT-SRV-ATTR:host') == 'host2'
         assert sim.counters.snapshot()['evacuations']['finished'] == 1

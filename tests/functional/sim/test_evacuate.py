@@ -46,8 +46,11 @@ def test_allowed_once_the_source_shows_down(nova_sim_factory):
     assert (rebuilding.status, attr(rebuilding, 'OS-EXT-STS:task_state'),
             attr(rebuilding, 'OS-EXT-STS:vm_state')) == (
         'REBUILD', 'rebuilding', 'active')
-    assert evacuation_record(nova, server.id).status == 'pre-migrating'
-    done = wait_status(nova, server.id, 'ACTIVE')
+    # The conductor and the scheduler look for a host first.
+    assert evacuation_record(nova, server.id).status == 'accepted'
+    wait_until(lambda: host_of(nova, server.id) != 'host1',
+               what='the server to leave host1')
+    done = nova.servers.get(server.id)
     assert attr(done, 'OS-EXT-SRV-ATTR:host') in {'host2', 'host3'}
     assert attr(done, 'OS-EXT-STS:task_state') is None
     record = evacuation_record(nova, server.id)
@@ -140,6 +143,67 @@ def test_state_after_evacuation(nova_sim, version, state_before,
         4 if status_after == 'SHUTOFF' else 1)
 
 
+@pytest.mark.parametrize('version, state_before, steps', [
+    ('2.94', 'active', [
+        ('host1', 'active', 'rebuilding', 1),
+        ('host1', 'active', 'rebuilding', 0),
+        ('host1', 'active', 'rebuild_block_device_mapping', 0),
+        ('host1', 'active', 'rebuild_spawning', 0),
+        ('host1', 'active', None, 1),
+        ('host2', 'active', None, 1)]),
+    ('2.95', 'active', [
+        ('host1', 'active', 'rebuilding', 1),
+        ('host1', 'active', 'rebuilding', 0),
+        ('host1', 'active', 'rebuild_block_device_mapping', 0),
+        ('host1', 'active', 'rebuild_spawning', 0),
+        ('host1', 'active', 'powering-off', 1),
+        ('host1', 'stopped', None, 4),
+        ('host2', 'stopped', None, 4)]),
+    ('2.94', 'stopped', [
+        ('host1', 'stopped', 'rebuilding', 4),
+        ('host1', 'stopped', 'rebuilding', 0),
+        ('host1', 'stopped', 'rebuild_block_device_mapping', 0),
+        ('host1', 'stopped', 'rebuild_spawning', 0),
+        ('host1', 'active', 'powering-off', 1),
+        ('host1', 'stopped', None, 4),
+        ('host2', 'stopped', None, 4)]),
+])
+def test_an_evacuation_goes_through_novas_steps(nova_sim_factory, version,
+                                                 state_before, steps):
+    sim = nova_sim_factory(hosts=2, instances_per_host=1,
+                           evacuate_seconds=1.5, stop_seconds=0.3)
+    nova = sim.admin_client(version)
+    server = servers_on(nova, 'host1')[0]
+    if state_before == 'stopped':
+        nova.servers.stop(server)
+        wait_status(nova, server.id, 'SHUTOFF')
+    take_host_down(sim, nova, 'host1')
+    nova.servers.evacuate(server)
+    seen, records = [], []
+    while not seen or seen[-1][0] != 'host2':
+        current = nova.servers.get(server.id)
+        step = tuple(attr(current, 'OS-EXT-' + name) for name in (
+            'SRV-ATTR:host', 'STS:vm_state', 'STS:task_state',
+            'STS:power_state'))
+        record = evacuation_record(nova, server.id).status
+        if not seen or seen[-1] != step:
+            seen.append(step)
+        if not records or records[-1] != record:
+            records.append(record)
+    # As in Nova, the rebuilt server has no task while it is still on
+    # the source host: only its host tells that it has not moved yet.
+    assert seen == steps
+    assert records == ['accepted', 'pre-migrating', 'done']
+    action = nova.instance_action.list(server)[0]
+    events = nova.instance_action.get(server, action.request_id).events
+    expected = [('compute_rebuild_instance', 'host2'),
+                ('rebuild_server', 'controller')]
+    if steps[-1][1] == 'stopped':
+        expected.insert(0, ('compute_stop_instance', 'host2'))
+    assert [(e['event'], e['host']) for e in events] == expected
+    assert {e['result'] for e in events} == {'Success'}
+
+
 def test_scheduler_avoids_source_disabled_and_down_hosts(nova_sim_factory):
     sim = nova_sim_factory(hosts=5, instances_per_host=4)
     nova = sim.admin_client()
@@ -164,11 +228,19 @@ def test_named_target_is_checked_by_the_scheduler(nova_sim):
     nova.services.force_down(compute_service(nova, 'host1').id, True)
     nova.servers.evacuate(first, host='host2')
     nova.servers.evacuate(second, host='host3')
+    # Placement offers no disabled host; the filters refuse a down one.
+    reasons = {first.id: '', second.id: 'There are not enough hosts '
+                                         'available.'}
     for server in (first, second):
         failed = wait_status(nova, server.id, 'ERROR')
         assert attr(failed, 'OS-EXT-SRV-ATTR:host') == 'host1'
-        assert 'No valid host was found' in failed.fault['message']
+        assert failed.fault['message'] == (
+            'No valid host was found. ' + reasons[server.id])
         assert evacuation_record(nova, server.id).status == 'error'
+        action = nova.instance_action.list(server)[0]
+        [event] = nova.instance_action.get(server, action.request_id).events
+        assert (action.message, event['event'], event['host']) == (
+            'Error', 'rebuild_server', 'controller')
     assert sim_counters(nova_sim)['failed'] == 2
 
 
@@ -227,10 +299,13 @@ def test_capacity_limits_evacuations_in_progress(nova_sim_factory):
     evacuees = servers_on(nova, 'host1')
     for server in evacuees:
         nova.servers.evacuate(server)
-    records = sorted(nova.migrations.list(source_compute='host1'),
-                     key=lambda m: m.id)
-    assert [m.status for m in records] == (
-        ['pre-migrating'] * 2 + ['accepted'] * 4)  # FIFO
+
+    def statuses():
+        records = nova.migrations.list(source_compute='host1')
+        return [m.status for m in sorted(records, key=lambda m: m.id)]
+    wait_until(lambda: statuses()[:2] == ['pre-migrating'] * 2,
+               what='the first two evacuations to start rebuilding')
+    assert statuses()[2:] == ['accepted'] * 4  # FIFO
     wait_until(lambda: all(m.status == 'done' for m in
                            nova.migrations.list(source_compute='host1')),
                timeout=10, what='every evacuation to finish')
@@ -326,6 +401,8 @@ def test_a_destination_dying_mid_rebuild_strands_the_evacuation(
     server = servers_on(nova, 'host1')[0]
     take_host_down(sim, nova, 'host1')
     nova.servers.evacuate(server)
+    wait_until(lambda: evacuation_record(nova, server.id).status
+               == 'pre-migrating', what='host2 to start the rebuild')
     sim.kill_host('host2')
     wait_until(lambda: sim_counters(sim)['stranded'] == 1,
                what='the evacuation to be stranded')

@@ -74,8 +74,11 @@ def test_reset_state(nova, server):
                                                         None)
     nova.servers.reset_state(server, 'active')
     assert nova.servers.get(server.id).status == 'ACTIVE'
-    assert [a.action for a in nova.instance_action.list(server)] == [
-        'resetState', 'resetState']
+    actions = nova.instance_action.list(server)
+    assert [a.action for a in actions] == ['resetState', 'resetState']
+    # Nova records a reset with no event.
+    assert nova.instance_action.get(server, actions[0].request_id
+                                    ).events == []
     with pytest.raises(exceptions.BadRequest) as refused:
         nova.servers.reset_state(server, 'stopped')
     assert refused.value.message == (
@@ -117,8 +120,13 @@ def test_an_owner_locks_and_unlocks_their_server(nova_sim, nova, server):
         member.servers.stop(server)
     member.servers.unlock(server)
     assert nova.servers.get(server.id).locked is False
-    assert [a.action for a in nova.instance_action.list(server)] == [
-        'unlock', 'lock']
+    actions = nova.instance_action.list(server)
+    assert [a.action for a in actions] == ['unlock', 'lock']
+    # The API records these itself, on the controller.
+    events = [nova.instance_action.get(server, a.request_id).events
+              for a in actions]
+    assert [[(e['event'], e['host']) for e in found] for found in events] \
+        == [[('api_unlock', 'controller')], [('api_lock', 'controller')]]
 
 
 def test_lock_reason_needs_2_73(nova_sim, server):

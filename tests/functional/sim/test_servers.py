@@ -183,8 +183,26 @@ def test_create_on_a_disabled_host_ends_in_error(nova_sim):
     created = nova.servers.create('x', IMAGE_ID, '1', nics='none',
                                   host='host3')
     failed = wait_status(nova, created.id, 'ERROR')
-    assert 'No valid host was found' in failed.fault['message']
+    # Placement offers no host at all: Nova gives no reason.
+    assert failed.fault['message'] == 'No valid host was found. '
     assert attr(failed, 'OS-EXT-SRV-ATTR:host') is None
+    [action] = nova.instance_action.list(created)
+    [event] = nova.instance_action.get(created, action.request_id).events
+    assert (event['event'], event['result'], event['host']) == (
+        'conductor_schedule_and_build_instances', 'Error', 'controller')
+
+
+def test_create_on_a_host_disabled_after_it_died_ends_in_error(nova_sim):
+    nova = nova_sim.admin_client()
+    nova_sim.kill_host('host3')
+    nova.services.disable(nova.services.list(host='host3')[0].id)
+    created = nova.servers.create('x', IMAGE_ID, '1', nics='none',
+                                  host='host3')
+    failed = wait_status(nova, created.id, 'ERROR')
+    # A dead compute service cannot tell Placement it is disabled: the
+    # scheduler's filters refuse it instead.
+    assert failed.fault['message'] == (
+        'No valid host was found. There are not enough hosts available.')
 
 
 def test_members_create_in_their_project_on_any_enabled_host(nova_sim):
@@ -192,9 +210,13 @@ def test_members_create_in_their_project_on_any_enabled_host(nova_sim):
     created = member.servers.create('db', IMAGE_ID, '1', nics='auto')
     server = wait_status(member, created.id, 'ACTIVE')
     assert server.tenant_id == 'billing'
-    admin_view = nova_sim.admin_client().servers.get(created.id)
-    assert attr(admin_view, 'OS-EXT-SRV-ATTR:host') in {'host1', 'host2',
-                                                         'host3'}
+    admin = nova_sim.admin_client()
+    host = attr(admin.servers.get(created.id), 'OS-EXT-SRV-ATTR:host')
+    assert host in {'host1', 'host2', 'host3'}
+    [action] = admin.instance_action.list(created)
+    [event] = admin.instance_action.get(created, action.request_id).events
+    assert (event['event'], event['host']) == (
+        'compute__do_build_and_run_instance', host)
 
 
 def test_metadata_set_update_and_delete(nova_sim):

@@ -56,8 +56,39 @@ def test_a_killed_host_shows_down_after_service_down_time(nova_sim):
     assert time.monotonic() - killed_at >= 0.45  # service_down_time 0.5
     assert compute_service(nova, 'host2').state == 'up'
     nova_sim.revive_host('host1')
-    assert compute_service(nova, 'host1').state == 'up'
     assert {'name': 'host1', 'alive': True} in nova_sim.hosts()
+    # Its first heartbeat comes 5 s after it starts (Nova's default).
+    assert compute_service(nova, 'host1').state == 'down'
+
+
+def test_a_killed_host_last_reported_up_to_a_report_interval_before(
+        nova_sim_factory):
+    sim = nova_sim_factory(service_down_time=2, report_interval=1)
+    nova = sim.admin_client()
+    last = compute_service(nova, 'host1').updated_at
+    wait_until(lambda: compute_service(nova, 'host1').updated_at != last,
+               what='a heartbeat of host1')
+    time.sleep(0.5)  # half-way to the next one
+    sim.kill_host('host1')
+    killed_at = time.monotonic()
+    wait_service_state(nova, 'host1', 'down')
+    assert 1.3 <= time.monotonic() - killed_at < 1.7
+
+
+def test_a_restarted_service_shows_up_from_its_first_heartbeat(
+        nova_sim_factory):
+    sim = nova_sim_factory(initial_reporting_delay=0.6)
+    nova = sim.admin_client()
+    sim.kill_host('host1')
+    wait_service_state(nova, 'host1', 'down')
+    sim.kill_host('host2')
+    sim.revive_host('host2')  # its last heartbeat is still recent
+    sim.revive_host('host1')
+    restarted_at = time.monotonic()
+    assert compute_service(nova, 'host1').state == 'down'
+    assert compute_service(nova, 'host2').state == 'up'
+    wait_service_state(nova, 'host1', 'up')
+    assert time.monotonic() - restarted_at >= 0.55
 
 
 def test_disable_with_reason_and_enable_by_uuid(nova_sim):
@@ -174,10 +205,12 @@ def test_members_may_not_touch_services(nova_sim):
         "performed.")
 
 
-def test_a_host_added_through_the_control_api_is_a_compute(nova_sim):
-    nova = nova_sim.admin_client()
-    nova_sim.add_host('host9', alive=False)
+def test_a_host_added_through_the_control_api_is_a_compute(
+        nova_sim_factory):
+    sim = nova_sim_factory(initial_reporting_delay=0.2)
+    nova = sim.admin_client()
+    sim.add_host('host9', alive=False)
     wait_until(lambda: compute_service(nova, 'host9').state == 'down',
                what='host9 down')
-    nova_sim.revive_host('host9')
-    assert compute_service(nova, 'host9').state == 'up'
+    sim.revive_host('host9')
+    wait_service_state(nova, 'host9', 'up')

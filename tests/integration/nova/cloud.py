@@ -185,8 +185,7 @@ class _Deployment(integrated_helpers._IntegratedTestBase):
             # host, so a burst of evacuations fits on the survivors.
             compute_driver="fake.FakeDriver",
             service_down_time=opts.service_down_time,
-            # The heartbeat must beat several times per service_down_time.
-            report_interval=max(1, opts.service_down_time // 4),
+            report_interval=opts.report_interval,
             rpc_response_timeout=opts.rpc_timeout,
             # Calls to a compute wait long_rpc_timeout (30 min) unless a
             # call monitor ends them sooner. RabbitMQ's does after

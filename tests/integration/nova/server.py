@@ -114,6 +114,12 @@ def parse_args(argv):
         help="seconds without a heartbeat before a service counts as down",
     )
     parser.add_argument(
+        "--report-interval",
+        type=int,
+        help="seconds between two heartbeats of a service (default: a "
+        "quarter of --service-down-time, at least 1)",
+    )
+    parser.add_argument(
         "--rpc-timeout",
         type=int,
         default=10,
@@ -130,6 +136,14 @@ def parse_args(argv):
         parser.error("--hosts needs at least one host name")
     if args.service_down_time < 2:
         parser.error("--service-down-time must be at least 2 seconds")
+    if args.report_interval is None:
+        # The heartbeat must beat several times per service_down_time.
+        args.report_interval = max(1, args.service_down_time // 4)
+    elif not 1 <= args.report_interval < args.service_down_time:
+        parser.error(
+            "--report-interval must be at least 1 and below "
+            "--service-down-time"
+        )
     return args
 
 
