@@ -8,7 +8,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 import requests
 from keystoneauth1 import noauth
@@ -18,24 +17,6 @@ from novaclient import client as nova_client
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 LISTENING = 'hahealer-nova-sim listening on '
-
-
-def wait_until(probe, timeout=5.0, interval=0.02, what=None):
-    """Call ``probe`` until it returns something truthy; return that.
-
-    AssertionError after ``timeout`` seconds, naming ``what`` and the
-    last value seen.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError('timed out after %ss waiting for %s; last '
-                                 'value: %r' % (timeout, what or probe,
-                                                value))
-        time.sleep(interval)
 
 
 def flags(**options):

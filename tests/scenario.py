@@ -6,7 +6,7 @@ import time
 ACTIVE_WAIT = 60.0
 
 
-def wait_for(probe, timeout=30.0, interval=0.05, what='a condition'):
+def wait_for(probe, timeout=30.0, what='a condition', interval=0.05):
     """Poll ``probe`` until it returns something true; return that."""
     deadline = time.monotonic() + timeout
     while True:

@@ -16,22 +16,11 @@ from novaclient import exceptions as nova_exc
 
 from tests.integration.real_nova import RealNovaError
 from tests.integration.real_nova import RealNovaProcess
+from tests.scenario import wait_for
 
 HOST = "OS-EXT-SRV-ATTR:host"
 TINY_FLAVOR = "1"
 BURST = 30
-
-
-def wait_for(predicate, timeout, what, interval=0.5):
-    """Poll until predicate() returns something true; return that."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s: {what}")
-        time.sleep(interval)
 
 
 def boot(nova, client, count=1, host="host1"):

@@ -1,6 +1,6 @@
 """Steps the emulator tests share, all through python-novaclient."""
 
-from tests.nova_sim import wait_until
+from tests.scenario import wait_for
 
 IMAGE_ID = '6f5a5a37-5b1f-4c5e-9d0a-3a2b8f0c1e01'  # the emulator's image
 
@@ -20,7 +20,7 @@ def compute_service(nova, host):
 
 
 def wait_service_state(nova, host, wanted, timeout=5.0):
-    return wait_until(
+    return wait_for(
         lambda: compute_service(nova, host).state == wanted, timeout,
         what='nova-compute on %s to be %s' % (host, wanted))
 
@@ -36,7 +36,7 @@ def wait_status(nova, server_id, status, timeout=5.0):
     def probe():
         server = nova.servers.get(server_id)
         return server if server.status == status else None
-    return wait_until(probe, timeout,
+    return wait_for(probe, timeout,
                       what='server %s to be %s' % (server_id, status))
 
 

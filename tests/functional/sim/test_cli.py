@@ -14,6 +14,7 @@ from novaclient import client as nova_client
 from hahealer.sim import scenario as scenario_mod
 from hahealer.sim import server
 from tests import nova_sim as nova_sim_helper
+from tests import scenario
 
 FLAGS = ['--bind', '--port', '--hosts', '--instances-per-host',
          '--evacuate-seconds', '--stop-seconds', '--start-seconds',
@@ -108,7 +109,7 @@ def test_in_process_server_serves_novaclient():
         [victim] = nova.servers.list(search_opts={'all_tenants': True,
                                                   'host': 'host1'})
         sim.cloud.kill_host('host1')
-        nova_sim_helper.wait_until(
+        scenario.wait_for(
             lambda: nova.services.list(host='host1')[0].state == 'down')
         # Evacuated at 2.96, it arrives stopped: done at once all the same.
         nova.servers.evacuate(victim)
@@ -122,7 +123,7 @@ def test_in_process_server_serves_novaclient():
 def test_log_requests_writes_one_line_per_request(nova_sim_factory):
     sim = nova_sim_factory(log_requests=True)
     sim.admin_client().flavors.get('1')
-    nova_sim_helper.wait_until(
+    scenario.wait_for(
         lambda: 'GET /v2.1/flavors/1 -> 200' in sim.stderr(),
         what='the request in the log')
 

@@ -13,7 +13,7 @@ from tests.functional.sim.common import servers_on
 from tests.functional.sim.common import take_host_down
 from tests.functional.sim.common import wait_service_state
 from tests.functional.sim.common import wait_status
-from tests.nova_sim import wait_until
+from tests.scenario import wait_for
 
 
 def host_of(nova, server_id):
@@ -48,7 +48,7 @@ def test_allowed_once_the_source_shows_down(nova_sim_factory):
         'REBUILD', 'rebuilding', 'active')
     # The conductor and the scheduler look for a host first.
     assert evacuation_record(nova, server.id).status == 'accepted'
-    wait_until(lambda: host_of(nova, server.id) != 'host1',
+    wait_for(lambda: host_of(nova, server.id) != 'host1',
                what='the server to leave host1')
     done = nova.servers.get(server.id)
     assert attr(done, 'OS-EXT-SRV-ATTR:host') in {'host2', 'host3'}
@@ -64,7 +64,7 @@ def test_allowed_at_once_after_force_down(nova_sim):
     server = servers_on(nova, 'host1')[0]
     nova.services.force_down(compute_service(nova, 'host1').id, True)
     nova.servers.evacuate(server)
-    wait_until(lambda: host_of(nova, server.id) != 'host1',
+    wait_for(lambda: host_of(nova, server.id) != 'host1',
                what='the server to leave host1')
 
 
@@ -135,7 +135,7 @@ def test_state_after_evacuation(nova_sim, version, state_before,
         wait_status(nova, server.id, 'SHUTOFF')
     take_host_down(nova_sim, nova, 'host1')
     nova.servers.evacuate(server)
-    wait_until(lambda: evacuation_record(nova, server.id).status == 'done',
+    wait_for(lambda: evacuation_record(nova, server.id).status == 'done',
                what='the evacuation to finish')
     after = nova.servers.get(server.id)
     assert after.status == status_after
@@ -214,7 +214,7 @@ def test_scheduler_avoids_source_disabled_and_down_hosts(nova_sim_factory):
     evacuees = servers_on(nova, 'host1')
     for server in evacuees:
         nova.servers.evacuate(server)
-    wait_until(lambda: not servers_on(nova, 'host1'),
+    wait_for(lambda: not servers_on(nova, 'host1'),
                what='host1 to be empty')
     landed = collections.Counter(host_of(nova, s.id) for s in evacuees)
     assert landed == {'host2': 2, 'host3': 2}  # spread evenly
@@ -255,7 +255,7 @@ def test_a_forced_target_bypasses_the_scheduler(nova_sim, version, kwargs):
     nova = nova_sim.admin_client(version)
     server = servers_on(nova, 'host1')[0]
     nova.servers.evacuate(server, host='host3', **kwargs)
-    wait_until(lambda: host_of(nova, server.id) == 'host3',
+    wait_for(lambda: host_of(nova, server.id) == 'host3',
                what='the server to reach disabled host3')
 
 
@@ -303,10 +303,10 @@ def test_capacity_limits_evacuations_in_progress(nova_sim_factory):
     def statuses():
         records = nova.migrations.list(source_compute='host1')
         return [m.status for m in sorted(records, key=lambda m: m.id)]
-    wait_until(lambda: statuses()[:2] == ['pre-migrating'] * 2,
+    wait_for(lambda: statuses()[:2] == ['pre-migrating'] * 2,
                what='the first two evacuations to start rebuilding')
     assert statuses()[2:] == ['accepted'] * 4  # FIFO
-    wait_until(lambda: all(m.status == 'done' for m in
+    wait_for(lambda: all(m.status == 'done' for m in
                            nova.migrations.list(source_compute='host1')),
                timeout=10, what='every evacuation to finish')
     counted = sim_counters(sim)
@@ -329,10 +329,10 @@ def test_jitter_spreads_evacuation_times(nova_sim_factory):
     def once_one_is_done():
         current = statuses()
         return current if 'done' in current else None
-    first_done = wait_until(once_one_is_done,
+    first_done = wait_for(once_one_is_done,
                             what='a first evacuation to finish')
     assert 'pre-migrating' in first_done  # the others take longer
-    wait_until(lambda: statuses() == ['done'] * 6,
+    wait_for(lambda: statuses() == ['done'] * 6,
                what='every evacuation to finish')
 
 
@@ -343,7 +343,7 @@ def test_migrations_list_filters_and_fields(nova_sim):
     evacuees = servers_on(nova, 'host1') + servers_on(nova, 'host2')[:1]
     for server in evacuees:
         nova.servers.evacuate(server)
-    wait_until(lambda: len(nova.migrations.list(status='done')) == 3,
+    wait_for(lambda: len(nova.migrations.list(status='done')) == 3,
                what='three evacuations done')
 
     def ids(**filters):
@@ -376,7 +376,7 @@ def test_revive_cleans_up_and_then_force_up_is_allowed(nova_sim):
     evacuees = servers_on(nova, 'host1')
     for server in evacuees:
         nova.servers.evacuate(server)
-    wait_until(lambda: len(nova.migrations.list(status='done')) == 2,
+    wait_for(lambda: len(nova.migrations.list(status='done')) == 2,
                what='both evacuations done')
     with pytest.raises(exceptions.BadRequest) as refused:
         nova.services.force_down(service.id, False)
@@ -401,10 +401,10 @@ def test_a_destination_dying_mid_rebuild_strands_the_evacuation(
     server = servers_on(nova, 'host1')[0]
     take_host_down(sim, nova, 'host1')
     nova.servers.evacuate(server)
-    wait_until(lambda: evacuation_record(nova, server.id).status
+    wait_for(lambda: evacuation_record(nova, server.id).status
                == 'pre-migrating', what='host2 to start the rebuild')
     sim.kill_host('host2')
-    wait_until(lambda: sim_counters(sim)['stranded'] == 1,
+    wait_for(lambda: sim_counters(sim)['stranded'] == 1,
                what='the evacuation to be stranded')
     stuck = nova.servers.get(server.id)
     assert (stuck.status, attr(stuck, 'OS-EXT-SRV-ATTR:host')) == (

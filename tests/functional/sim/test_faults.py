@@ -12,7 +12,7 @@ from tests.functional.sim.common import evacuation_record
 from tests.functional.sim.common import servers_on
 from tests.functional.sim.common import take_host_down
 from tests.functional.sim.common import wait_status
-from tests.nova_sim import wait_until
+from tests.scenario import wait_for
 
 
 @pytest.mark.parametrize('status', [500, 503])
@@ -81,7 +81,7 @@ def test_a_hung_evacuation_never_finishes(nova_sim):
     take_host_down(nova_sim, nova, 'host1')
     nova.servers.evacuate(stuck)
     nova.servers.evacuate(fine)
-    wait_until(lambda: evacuation_record(nova, fine.id).status == 'done',
+    wait_for(lambda: evacuation_record(nova, fine.id).status == 'done',
                what='the other evacuation to finish')
     # Ten times the evacuation time later, it is still rebuilding.
     with pytest.raises(AssertionError):
@@ -131,7 +131,7 @@ def test_a_vanished_host_leaves_nova_records(nova_sim):
                        match='Compute host host3 not found'):
         nova.servers.evacuate(server, host='host3')
     nova.servers.evacuate(server)
-    wait_until(lambda: attr(nova.servers.get(server.id),
+    wait_for(lambda: attr(nova.servers.get(server.id),
                             'OS-EXT-SRV-ATTR:host') == 'host2',
                what='the scheduler to pick host2, the only one left')
     # Evacuating from a host Nova has no record of is an API error.

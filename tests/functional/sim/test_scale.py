@@ -7,7 +7,7 @@ import threading
 from tests.functional.sim.common import attr
 from tests.functional.sim.common import compute_service
 from tests.functional.sim.common import servers_on
-from tests.nova_sim import wait_until
+from tests.scenario import wait_for
 
 DEAD = ('host1', 'host2', 'host3')
 
@@ -34,7 +34,7 @@ def test_hundreds_of_concurrent_evacuations(nova_sim_factory):
 
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
         list(pool.map(evacuate, evacuees))
-    wait_until(lambda: len(nova.migrations.list(status='done')) == 300,
+    wait_for(lambda: len(nova.migrations.list(status='done')) == 300,
                timeout=30, interval=0.2, what='all 300 evacuations')
     counted = sim.counters()['evacuations']
     assert counted['finished'] == 300

@@ -8,7 +8,7 @@ from novaclient import exceptions
 
 from tests.functional.sim.common import compute_service
 from tests.functional.sim.common import wait_service_state
-from tests.nova_sim import wait_until
+from tests.scenario import wait_for
 
 COMPUTES = {('nova-compute', 'host%d' % n) for n in (1, 2, 3)}
 CONTROL_PLANE = {('nova-conductor', 'controller'),
@@ -66,7 +66,7 @@ def test_a_killed_host_last_reported_up_to_a_report_interval_before(
     sim = nova_sim_factory(service_down_time=2, report_interval=1)
     nova = sim.admin_client()
     last = compute_service(nova, 'host1').updated_at
-    wait_until(lambda: compute_service(nova, 'host1').updated_at != last,
+    wait_for(lambda: compute_service(nova, 'host1').updated_at != last,
                what='a heartbeat of host1')
     time.sleep(0.5)  # half-way to the next one
     sim.kill_host('host1')
@@ -210,7 +210,7 @@ def test_a_host_added_through_the_control_api_is_a_compute(
     sim = nova_sim_factory(initial_reporting_delay=0.2)
     nova = sim.admin_client()
     sim.add_host('host9', alive=False)
-    wait_until(lambda: compute_service(nova, 'host9').state == 'down',
+    wait_for(lambda: compute_service(nova, 'host9').state == 'down',
                what='host9 down')
     sim.revive_host('host9')
     wait_service_state(nova, 'host9', 'up')
