@@ -27,6 +27,36 @@ def notify(config_path, *args):
     return done.returncode, done.stdout, done.stderr
 
 
+HOST_DOWN = {'event': 'STOPPED', 'host_status': 'NORMAL'}
+
+
+def _fail_host1(sim, client):
+    """Kill host1 and report it; (ids of its instances, notification)."""
+    on_host1 = [s.id for s in sim.admin_client().servers.list(
+        search_opts={'host': 'host1', 'all_tenants': 1})]
+    sim.kill_host('host1')
+    record = client.create_notification(None, notifications.build(
+        'COMPUTE_HOST', 'host1', HOST_DOWN))
+    return on_host1, record['notification_uuid']
+
+
+def _moved_once_and_unlocked(nova, server_ids):
+    for server_id in server_ids:
+        server = nova.servers.get(server_id)
+        assert scenario.host_of(server) != 'host1'
+        assert not server.locked, f'{server_id} was left locked'
+        evacuations = [a for a in nova.instance_action.list(server_id)
+                       if a.action == 'evacuate']
+        assert len(evacuations) == 1, f'{server_id} evacuated twice'
+
+
+def _settled_record(client, uuid, timeout, what):
+    def ended():
+        record = client.get_notification(None, uuid)
+        return record if record['status'] != 'running' else None
+    return scenario.wait_for(ended, timeout, what=what)
+
+
 @pytest.fixture
 def engine_client():
     """engine_client(config_path): an RPC client on the config's topic."""
@@ -88,8 +118,7 @@ def test_bad_notifications_are_rejected_and_nothing_is_stored(
                                     hosts=HOSTS)
     engine_factory(config)
     client = engine_client(config)
-    good = notifications.build('COMPUTE_HOST', 'host1',
-                               {'event': 'STOPPED', 'host_status': 'NORMAL'})
+    good = notifications.build('COMPUTE_HOST', 'host1', HOST_DOWN)
     cases = [
         ({**good, 'type': 'DISK'}, "type: 'DISK' is not one of"),
         ({**good, 'generated_time': 'soon'},
@@ -166,13 +195,7 @@ def test_killed_engine_is_resumed_without_repeating_work(
     engine = engine_factory(config)
     client = engine_client(config)
     nova = sim.admin_client()
-    on_host1 = [s.id for s in nova.servers.list(
-        search_opts={'host': 'host1', 'all_tenants': 1})]
-    sim.kill_host('host1')
-    record = client.create_notification(None, notifications.build(
-        'COMPUTE_HOST', 'host1', {'event': 'STOPPED',
-                                  'host_status': 'NORMAL'}))
-    uuid = record['notification_uuid']
+    on_host1, uuid = _fail_host1(sim, client)
 
     def moved():
         return [server_id for server_id in on_host1
@@ -183,19 +206,9 @@ def test_killed_engine_is_resumed_without_repeating_work(
     engine.kill()
     assert len(moved()) < len(on_host1), 'killed before the end'
     engine_factory(config, name='engine-restarted')
-    final = scenario.wait_for(
-        lambda: (client.get_notification(None, uuid)
-                 if client.get_notification(None, uuid)['status']
-                 in ('finished', 'error') else None), 120,
-        what='the resumed recovery to end')
+    final = _settled_record(client, uuid, 120, 'the resumed recovery to end')
     assert final['status'] == 'finished', final['reason']
-    for server_id in on_host1:
-        server = nova.servers.get(server_id)
-        assert scenario.host_of(server) != 'host1'
-        assert not server.locked, f'{server_id} was left locked'
-        evacuations = [a for a in nova.instance_action.list(server_id)
-                       if a.action == 'evacuate']
-        assert len(evacuations) == 1, f'{server_id} evacuated twice'
+    _moved_once_and_unlocked(nova, on_host1)
     details = client.get_notification_recovery_workflow_details(None, uuid)
     tasks = [task['name'] for task in details['recovery_workflow_details']]
     assert tasks.count('prepare_HA_enabled_instances_task') == 1
@@ -211,8 +224,7 @@ def test_two_engines_recover_a_host_once(
     engine_factory(config, name='engine-a')
     engine_factory(config, name='engine-b')
     sim.kill_host('host1')
-    document = notifications.build('COMPUTE_HOST', 'host1', {
-        'event': 'STOPPED', 'host_status': 'NORMAL'})
+    document = notifications.build('COMPUTE_HOST', 'host1', HOST_DOWN)
     clients = [engine_client(config) for _ in range(6)]
     answers = []
     barrier = threading.Barrier(len(clients))
@@ -253,13 +265,7 @@ def test_sigterm_hands_unfinished_work_to_the_next_engine(
     engine = engine_factory(config)
     client = engine_client(config)
     nova = sim.admin_client()
-    on_host1 = [s.id for s in nova.servers.list(
-        search_opts={'host': 'host1', 'all_tenants': 1})]
-    sim.kill_host('host1')
-    uuid = client.create_notification(None, notifications.build(
-        'COMPUTE_HOST', 'host1', {'event': 'STOPPED',
-                                  'host_status': 'NORMAL'}))[
-        'notification_uuid']
+    on_host1, uuid = _fail_host1(sim, client)
     scenario.wait_for(
         lambda: any(scenario.host_of(nova.servers.get(i)) != 'host1'
                     for i in on_host1), 60, what='the first instance moved')
@@ -277,16 +283,9 @@ def test_sigterm_hands_unfinished_work_to_the_next_engine(
     finally:
         database.dispose()
     engine_factory(config, name='engine-next')
-    final = scenario.wait_for(
-        lambda: (client.get_notification(None, uuid)
-                 if client.get_notification(None, uuid)['status']
-                 != 'running' else None), 90, what='the recovery to end')
+    final = _settled_record(client, uuid, 90, 'the recovery to end')
     assert final['status'] == 'finished', final['reason']
-    for server_id in on_host1:
-        server = nova.servers.get(server_id)
-        assert scenario.host_of(server) != 'host1' and not server.locked
-        assert [a.action for a in nova.instance_action.list(
-            server_id)].count('evacuate') == 1
+    _moved_once_and_unlocked(nova, on_host1)
 
 
 def test_notify_gives_up_when_the_broker_is_unreachable(tmp_path):
