@@ -26,6 +26,26 @@ def _disable(client, host, reason='reserved for failover'):
 
 
 @pytest.fixture
+def cloud(nova_sim_factory, harness_factory):
+    """cloud(hosts=3, method='auto', reserved=(), fencing=None, **sim):
+    an emulator whose hosts host1..hostN form segment rack1, with the
+    reserved ones disabled in Nova as spares are; (sim, client, harness).
+    """
+    def make(hosts=3, method='auto', reserved=(), fencing=None,
+             **sim_options):
+        sim = nova_sim_factory(hosts=hosts, **sim_options)
+        client = sim.admin_client()
+        harness = harness_factory(sim)
+        harness.segment([f'host{n}' for n in range(1, hosts + 1)],
+                        method=method, reserved=reserved, fencing=fencing)
+        for spare in reserved:
+            _disable(client, spare)
+        return sim, client, harness
+
+    return make
+
+
+@pytest.fixture
 def level_1(conf):
     conf.override('host_failure', quick_evacuate_level=1)
     return conf
@@ -33,14 +53,9 @@ def level_1(conf):
 
 # --- recovery methods --------------------------------------------------------
 
-def test_reserved_host_receives_the_instances(level_1, nova_sim_factory,
-                                              harness_factory):
-    sim = nova_sim_factory(hosts=4, instances_per_host=2)
-    client = sim.admin_client()
-    _disable(client, 'host4')
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3', 'host4'],
-                    method='reserved_host', reserved=['host4'])
+def test_reserved_host_receives_the_instances(level_1, cloud):
+    sim, client, harness = cloud(hosts=4, method='reserved_host',
+                                 reserved=['host4'], instances_per_host=2)
     moving = [s.id for s in _on_host(client, 'host1')]
     sim.kill_host('host1')
     record = harness.host_failure('host1')
@@ -54,15 +69,10 @@ def test_reserved_host_receives_the_instances(level_1, nova_sim_factory,
 
 
 def test_next_reserved_host_is_tried_when_one_fails(level_1,
-                                                    nova_sim_factory,
-                                                    harness_factory):
-    sim = nova_sim_factory(hosts=4, instances_per_host=1)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3', 'host4'],
-                    method='reserved_host', reserved=['host2', 'host4'])
-    for spare in ('host2', 'host4'):
-        _disable(client, spare)
+                                                    cloud):
+    sim, client, harness = cloud(hosts=4, method='reserved_host',
+                                 reserved=['host2', 'host4'],
+                                 instances_per_host=1)
     sim.kill_host('host2')   # the first spare is dead: evacuation errors
     moving = [s.id for s in _on_host(client, 'host1')]
     sim.kill_host('host1')
@@ -75,17 +85,12 @@ def test_next_reserved_host_is_tried_when_one_fails(level_1,
 
 
 def test_auto_priority_falls_back_to_reserved_hosts(level_1,
-                                                    nova_sim_factory,
-                                                    harness_factory):
+                                                    cloud):
     conf = level_1
     conf.override(wait_period_after_evacuation=3)
-    sim = nova_sim_factory(hosts=3, instances_per_host=1)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3'], method='auto_priority',
-                    reserved=['host3'])
+    sim, client, harness = cloud(method='auto_priority', reserved=['host3'],
+                                 instances_per_host=1)
     _disable(client, 'host2', 'out of service')   # the scheduler has nowhere
-    _disable(client, 'host3')
     moving = [s.id for s in _on_host(client, 'host1')]
     sim.kill_host('host1')
     record = harness.host_failure('host1')
@@ -94,12 +99,8 @@ def test_auto_priority_falls_back_to_reserved_hosts(level_1,
 
 
 def test_rh_priority_without_spares_uses_the_scheduler(level_1,
-                                                       nova_sim_factory,
-                                                       harness_factory):
-    sim = nova_sim_factory(hosts=3, instances_per_host=1)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3'], method='rh_priority')
+                                                       cloud):
+    sim, client, harness = cloud(method='rh_priority', instances_per_host=1)
     moving = [s.id for s in _on_host(client, 'host1')]
     sim.kill_host('host1')
     record = harness.host_failure('host1')
@@ -109,14 +110,9 @@ def test_rh_priority_without_spares_uses_the_scheduler(level_1,
 
 
 def test_one_spare_is_never_taken_by_two_recoveries(level_1,
-                                                    nova_sim_factory,
-                                                    harness_factory):
-    sim = nova_sim_factory(hosts=4, instances_per_host=2)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3', 'host4'],
-                    method='reserved_host', reserved=['host4'])
-    _disable(client, 'host4')
+                                                    cloud):
+    sim, client, harness = cloud(hosts=4, method='reserved_host',
+                                 reserved=['host4'], instances_per_host=2)
     level_1.override('host_failure', storm_max_failed_percent=100)
     moving = {host: {s.id for s in _on_host(client, host)}
               for host in ('host1', 'host2')}
@@ -159,12 +155,8 @@ def _ipmi(peer):
         'host1') else (None, None)
 
 
-def test_level_2_fences_through_ipmi_before_forcing_down(
-        conf, nova_sim_factory, harness_factory, bmc):
-    sim = nova_sim_factory(hosts=3, instances_per_host=2)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3'], fencing=_ipmi(bmc))
+def test_level_2_fences_through_ipmi_before_forcing_down(conf, cloud, bmc):
+    sim, client, harness = cloud(fencing=_ipmi(bmc), instances_per_host=2)
     sim.kill_host('host1')
     record = harness.host_failure('host1')
     assert record['status'] == 'finished', record['reason']
@@ -185,14 +177,10 @@ def test_level_2_fences_through_ipmi_before_forcing_down(
     ('stuck_on', 'waiting for the BMC of host host1 to report power off'),
     ('unresponsive', 'Fencing of host host1 failed'),
 ])
-def test_level_2_fails_closed(conf, nova_sim_factory, harness_factory, bmc,
-                              knob, reason):
+def test_level_2_fails_closed(conf, cloud, bmc, knob, reason):
     conf.override('fencing', request_timeout=2, power_off_timeout=1)
     setattr(bmc, knob, True)
-    sim = nova_sim_factory(hosts=3, instances_per_host=2)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3'], fencing=_ipmi(bmc))
+    sim, client, harness = cloud(fencing=_ipmi(bmc), instances_per_host=2)
     sim.kill_host('host1')
     record = harness.host_failure('host1')
     assert record['status'] == 'error'
@@ -205,14 +193,9 @@ def test_level_2_fails_closed(conf, nova_sim_factory, harness_factory, bmc,
     assert not service.forced_down, 'an unfenced host is never forced down'
 
 
-def test_level_3_waits_for_nova_to_notice(conf, nova_sim_factory,
-                                          harness_factory):
+def test_level_3_waits_for_nova_to_notice(conf, cloud):
     conf.override('host_failure', quick_evacuate_level=3)
-    sim = nova_sim_factory(hosts=3, instances_per_host=2,
-                           service_down_time=1.5)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3'])
+    sim, client, harness = cloud(instances_per_host=2, service_down_time=1.5)
     sim.kill_host('host1')
     record = harness.host_failure('host1')
     assert record['status'] == 'finished', record['reason']
@@ -225,13 +208,9 @@ def test_level_3_waits_for_nova_to_notice(conf, nova_sim_factory,
 # --- instances ---------------------------------------------------------------
 
 def test_failed_instances_are_retried_once_and_named(level_1,
-                                                     nova_sim_factory,
-                                                     harness_factory):
+                                                     cloud):
     level_1.override(wait_period_after_evacuation=1.5)
-    sim = nova_sim_factory(hosts=3, instances_per_host=3)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3'])
+    sim, client, harness = cloud(instances_per_host=3)
     stuck, *others = [s.id for s in _on_host(client, 'host1')]
     sim.set_faults(hang_evacuations=[stuck])
     sim.kill_host('host1')
@@ -246,14 +225,10 @@ def test_failed_instances_are_retried_once_and_named(level_1,
     assert len(retried) == 1 and stuck in retried[0]
 
 
-def test_global_cap_bounds_evacuations_in_flight(level_1, nova_sim_factory,
-                                                 harness_factory):
-    sim = nova_sim_factory(hosts=3, instances_per_host=8,
-                           evacuate_seconds=0.3)
-    harness = harness_factory(sim)
+def test_global_cap_bounds_evacuations_in_flight(level_1, cloud):
+    sim, _, harness = cloud(instances_per_host=8, evacuate_seconds=0.3)
     harness.resources.evacuation_slots = threading.BoundedSemaphore(2)
     level_1.override(host_failure_recovery_threads=8)
-    harness.segment(['host1', 'host2', 'host3'])
     sim.kill_host('host1')
     record = harness.host_failure('host1')
     assert record['status'] == 'finished', record['reason']
@@ -263,11 +238,8 @@ def test_global_cap_bounds_evacuations_in_flight(level_1, nova_sim_factory,
 # --- storm protection --------------------------------------------------------
 
 def test_storm_protection_holds_then_an_operator_releases(
-        level_1, nova_sim_factory, harness_factory):
-    sim = nova_sim_factory(hosts=4, instances_per_host=1)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3', 'host4'])
+        level_1, cloud):
+    sim, client, harness = cloud(hosts=4, instances_per_host=1)
     for host in ('host1', 'host2', 'host3'):
         sim.kill_host(host)
     assert harness.host_failure('host1')['status'] == 'finished'
@@ -291,13 +263,9 @@ def test_storm_protection_holds_then_an_operator_releases(
 # --- a host comes back -------------------------------------------------------
 
 def test_started_host_is_unfenced_and_left_disabled(level_1,
-                                                    nova_sim_factory,
-                                                    harness_factory):
+                                                    cloud):
     level_1.override('host_failure', unfence_on_start=True)
-    sim = nova_sim_factory(hosts=3, instances_per_host=2)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3'])
+    sim, client, harness = cloud(instances_per_host=2)
     sim.kill_host('host1')
     assert harness.host_failure('host1')['status'] == 'finished'
     sim.revive_host('host1')
@@ -312,14 +280,10 @@ def test_started_host_is_unfenced_and_left_disabled(level_1,
 
 
 def test_started_host_waits_until_nova_accepts_it_up(level_1,
-                                                     nova_sim_factory,
-                                                     harness_factory):
+                                                     cloud):
     level_1.override('host_failure', unfence_on_start=True,
                      enable_on_start=True)
-    sim = nova_sim_factory(hosts=3, instances_per_host=1)
-    client = sim.admin_client()
-    harness = harness_factory(sim)
-    harness.segment(['host1', 'host2', 'host3'])
+    sim, client, harness = cloud(instances_per_host=1)
     sim.kill_host('host1')
     assert harness.host_failure('host1')['status'] == 'finished'
     uuid = harness.notify('COMPUTE_HOST', 'host1', {
