@@ -68,8 +68,7 @@ def test_reserved_host_receives_the_instances(level_1, cloud):
     assert spare.claimed_by == record['notification_uuid']
 
 
-def test_next_reserved_host_is_tried_when_one_fails(level_1,
-                                                    cloud):
+def test_next_reserved_host_is_tried_when_one_fails(level_1, cloud):
     sim, client, harness = cloud(hosts=4, method='reserved_host',
                                  reserved=['host2', 'host4'],
                                  instances_per_host=1)
@@ -84,8 +83,7 @@ def test_next_reserved_host_is_tried_when_one_fails(level_1,
     assert "Enabling reserved host: 'host4'" in messages
 
 
-def test_auto_priority_falls_back_to_reserved_hosts(level_1,
-                                                    cloud):
+def test_auto_priority_falls_back_to_reserved_hosts(level_1, cloud):
     conf = level_1
     conf.override(wait_period_after_evacuation=3)
     sim, client, harness = cloud(method='auto_priority', reserved=['host3'],
@@ -98,8 +96,7 @@ def test_auto_priority_falls_back_to_reserved_hosts(level_1,
     assert scenario.host_of(client.servers.get(moving[0])) == 'host3'
 
 
-def test_rh_priority_without_spares_uses_the_scheduler(level_1,
-                                                       cloud):
+def test_rh_priority_without_spares_uses_the_scheduler(level_1, cloud):
     sim, client, harness = cloud(method='rh_priority', instances_per_host=1)
     moving = [s.id for s in _on_host(client, 'host1')]
     sim.kill_host('host1')
@@ -109,8 +106,7 @@ def test_rh_priority_without_spares_uses_the_scheduler(level_1,
                                                                'host3')
 
 
-def test_one_spare_is_never_taken_by_two_recoveries(level_1,
-                                                    cloud):
+def test_one_spare_is_never_taken_by_two_recoveries(level_1, cloud):
     sim, client, harness = cloud(hosts=4, method='reserved_host',
                                  reserved=['host4'], instances_per_host=2)
     level_1.override('host_failure', storm_max_failed_percent=100)
@@ -207,8 +203,7 @@ def test_level_3_waits_for_nova_to_notice(conf, cloud):
 
 # --- instances ---------------------------------------------------------------
 
-def test_failed_instances_are_retried_once_and_named(level_1,
-                                                     cloud):
+def test_failed_instances_are_retried_once_and_named(level_1, cloud):
     level_1.override(wait_period_after_evacuation=1.5)
     sim, client, harness = cloud(instances_per_host=3)
     stuck, *others = [s.id for s in _on_host(client, 'host1')]
@@ -262,8 +257,7 @@ def test_storm_protection_holds_then_an_operator_releases(
 
 # --- a host comes back -------------------------------------------------------
 
-def test_started_host_is_unfenced_and_left_disabled(level_1,
-                                                    cloud):
+def test_started_host_is_unfenced_and_left_disabled(level_1, cloud):
     level_1.override('host_failure', unfence_on_start=True)
     sim, client, harness = cloud(instances_per_host=2)
     sim.kill_host('host1')
@@ -279,8 +273,7 @@ def test_started_host_is_unfenced_and_left_disabled(level_1,
     assert harness.database.get_host('host1').on_maintenance
 
 
-def test_started_host_waits_until_nova_accepts_it_up(level_1,
-                                                     cloud):
+def test_started_host_waits_until_nova_accepts_it_up(level_1, cloud):
     level_1.override('host_failure', unfence_on_start=True,
                      enable_on_start=True)
     sim, client, harness = cloud(instances_per_host=1)
