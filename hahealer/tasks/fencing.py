@@ -21,12 +21,13 @@ def fence_host(task, host_name):
     On failure, disable the host's compute service (so nothing new lands
     on a host that may be alive) and raise FencingFailed.
     """
-    driver = task.resources.inventory.get_host(host_name).fencing_driver
+    record = task.resources.inventory.get_host(host_name)
+    driver = record.fencing_driver or 'none'
     try:
-        _power_off(task, host_name)
-        metrics.FENCING.labels(driver or 'none', 'succeeded').inc()
+        _power_off(task, record)
+        metrics.FENCING.labels(driver, 'succeeded').inc()
     except (exception.RecoveryFailed, exception.Invalid) as exc:
-        metrics.FENCING.labels(driver or 'none', 'failed').inc()
+        metrics.FENCING.labels(driver, 'failed').inc()
         error = exc if isinstance(exc, exception.FencingFailed) else (
             exception.FencingFailed(host=host_name, reason=exc.message))
         task.update_details(
@@ -37,8 +38,8 @@ def fence_host(task, host_name):
         raise error from exc
 
 
-def _power_off(task, host_name):
-    record = task.resources.inventory.get_host(host_name)
+def _power_off(task, record):
+    host_name = record.name
     if not record.fencing_driver:
         raise exception.FencingFailed(
             host=host_name,

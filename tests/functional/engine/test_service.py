@@ -58,6 +58,15 @@ def _settled_record(client, uuid, timeout, what):
 
 
 @pytest.fixture
+def running(tmp_path, nova_sim, engine_factory, engine_client):
+    """An engine on the emulator's hosts; (config path, its RPC client)."""
+    config = engine_fixture.prepare(tmp_path, nova_sim.compute_url,
+                                    hosts=HOSTS)
+    engine_factory(config)
+    return config, engine_client(config)
+
+
+@pytest.fixture
 def engine_client():
     """engine_client(config_path): an RPC client on the config's topic."""
     clients = []
@@ -112,12 +121,8 @@ def test_monitor_reports_all_three_failures_and_sees_them_recovered(
                                                 'all_tenants': 1})
 
 
-def test_bad_notifications_are_rejected_and_nothing_is_stored(
-        tmp_path, nova_sim, engine_factory, engine_client):
-    config = engine_fixture.prepare(tmp_path, nova_sim.compute_url,
-                                    hosts=HOSTS)
-    engine_factory(config)
-    client = engine_client(config)
+def test_bad_notifications_are_rejected_and_nothing_is_stored(running):
+    config, client = running
     good = notifications.build('COMPUTE_HOST', 'host1', HOST_DOWN)
     cases = [
         ({**good, 'type': 'DISK'}, "type: 'DISK' is not one of"),
@@ -150,12 +155,8 @@ def test_bad_notifications_are_rejected_and_nothing_is_stored(
         database.dispose()
 
 
-def test_duplicates_are_answered_with_the_first_record(
-        tmp_path, nova_sim, engine_factory, engine_client):
-    config = engine_fixture.prepare(tmp_path, nova_sim.compute_url,
-                                    hosts=HOSTS)
-    engine_factory(config)
-    client = engine_client(config)
+def test_duplicates_are_answered_with_the_first_record(running):
+    config, client = running
     document = notifications.build('PROCESS', 'host2', {
         'event': 'STOPPED', 'process_name': 'nova-compute'})
     first = client.create_notification(None, document)
@@ -171,12 +172,8 @@ def test_duplicates_are_answered_with_the_first_record(
     assert len(client.list_notifications(None)) == 2
 
 
-def test_unsafe_host_notifications_are_recorded_as_ignored(
-        tmp_path, nova_sim, engine_factory, engine_client):
-    config = engine_fixture.prepare(tmp_path, nova_sim.compute_url,
-                                    hosts=HOSTS)
-    engine_factory(config)
-    client = engine_client(config)
+def test_unsafe_host_notifications_are_recorded_as_ignored(nova_sim, running):
+    config, client = running
     record = client.create_notification(None, notifications.build(
         'COMPUTE_HOST', 'host1', {'event': 'STOPPED',
                                   'host_status': 'UNKNOWN'}))
