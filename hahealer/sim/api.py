@@ -14,6 +14,7 @@ import urllib.parse
 import uuid
 
 from hahealer.sim import errors
+from hahealer.sim import migrations
 from hahealer.sim import model
 from hahealer.sim import views
 from hahealer.sim import wire
@@ -713,11 +714,7 @@ class ComputeAPI:
         _require_admin(req, 'os_compute_api:os-migrations:index')
         cloud = self._cloud
         with cloud.lock:
-            found = cloud.migrations(
-                host=req.param('host'), status=req.param('status'),
-                instance_uuid=req.param('instance_uuid'),
-                migration_type=req.param('migration_type'),
-                source_compute=req.param('source_compute'))
+            found = migrations.matching(req, cloud.migrations())
             body = {}
             if req.at_least('2.59'):
                 found.sort(key=lambda m: (m.created_at, m.id), reverse=True)

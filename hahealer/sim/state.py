@@ -405,18 +405,9 @@ class Cloud:
                     return action
             raise errors.NotFound('Action %s not found' % request_id)
 
-    def migrations(self, host=None, status=None, instance_uuid=None,
-                   migration_type=None, source_compute=None):
+    def migrations(self):
         with self.lock:
-            return [
-                m for m in self._migrations
-                if (not host or host in (m.source_compute, m.dest_compute))
-                and (not status or m.status == status)
-                and (not instance_uuid or m.instance_uuid == instance_uuid)
-                and (not migration_type
-                     or m.migration_type == migration_type)
-                and (not source_compute
-                     or m.source_compute == source_compute)]
+            return list(self._migrations)
 
     # --- servers: checks shared by actions -----------------------------------
 
