@@ -23,11 +23,16 @@ control API (JSON, under <url>/_sim):
   POST /_sim/hosts/NAME/kill       compute service stops heartbeating
   POST /_sim/hosts/NAME/revive     compute service starts again, cleans up
   POST /_sim/hosts/NAME/vanish     the host's service records disappear
+  GET  /_sim/instances             servers: state, lock, evacuations
+  POST /_sim/instances             add servers: {"host": ..., "count": ...}
   GET|POST /_sim/faults            show / replace the faults in force:
-      error_status, error_fraction, error_method, error_path, error_limit,
-      latency, latency_fraction, latency_method, latency_path,
-      hang_evacuations, hang_fraction, fail_evacuations, fail_fraction
-  GET  /_sim/counters              requests, statuses, evacuations
+      error_status, error_fraction, error_method, error_path,
+      error_action, error_limit, latency, latency_when, latency_fraction,
+      latency_method, latency_path, latency_action, lose_reply_hold,
+      lose_reply_fraction, lose_reply_method, lose_reply_path,
+      lose_reply_action, lose_reply_limit, hang_evacuations,
+      hang_fraction, fail_evacuations, fail_fraction, rebuild_seconds
+  GET  /_sim/counters              requests, statuses, evacuations, faults
   POST /_sim/reset-counters
   GET  /_sim/state                 everything, for debugging
 

@@ -6,7 +6,6 @@ a token ``member:<project>`` makes the caller a non-admin member of
 ``<project>``.
 """
 
-import json
 import re
 import secrets
 import time
@@ -268,7 +267,7 @@ class ComputeAPI:
             return '%s <unmatched>' % req.method, lambda: unmatched
         key = '%s %s' % (req.method, route.template)
         if route.template.endswith('/action'):
-            key += ' [%s]' % _peek_action(req.body)
+            key += ' [%s]' % (wire.action_name(req) or '?')
         return key, lambda: self._respond(req, route, args)
 
     def _respond(self, req, route, args):
@@ -810,11 +809,3 @@ class ComputeAPI:
         if image is None:
             raise errors.NotFound('Image not found.')
         return wire.Response(200, {'image': views.image(req, image, True)})
-
-
-def _peek_action(raw_body):
-    """The action a server-action body names, for counting."""
-    try:
-        return next(iter(json.loads(raw_body)))
-    except (ValueError, TypeError, StopIteration):
-        return '?'

@@ -10,8 +10,12 @@ drives a real Nova; keep them as they are:
 - ``GET /_sim/hosts`` (200): ``{"hosts": [{"name": ..., "alive": ...}]}``.
 """
 
+import collections
+
 from hahealer.sim import errors
 from hahealer.sim import faults as faults_mod
+from hahealer.sim import model
+from hahealer.sim import scenario
 from hahealer.sim import wire
 
 PREFIX = '/_sim'
@@ -21,6 +25,26 @@ _NEW_HOST = {
     'required': ['name'],
     'additionalProperties': False,
 }
+
+# One instance entry of a scenario file.
+_NEW_INSTANCES = {
+    'type': 'object',
+    'properties': {
+        'host': wire.HOST_NAME,
+        'name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'count': {'type': 'integer', 'minimum': 1},
+        'metadata': wire.METADATA,
+        'vm_state': {'type': 'string',
+                     'enum': sorted(model.SEEDABLE_VM_STATES)},
+        'locked': {'type': 'boolean'},
+        'project': {'type': 'string', 'minLength': 1},
+        'flavor': {'type': ['string', 'integer']},
+    },
+    'required': ['host'],
+    'additionalProperties': False,
+}
+# The control API sees every project's servers.
+_ADMIN = model.Context('admin', 'admin', True, 'req-sim-control')
 
 
 def _error(status, message):
@@ -40,6 +64,8 @@ class ControlAPI:
                 ('POST', '/hosts/{name}/kill', self._kill),
                 ('POST', '/hosts/{name}/revive', self._revive),
                 ('POST', '/hosts/{name}/vanish', self._vanish),
+                ('GET', '/instances', self._list_instances),
+                ('POST', '/instances', self._add_instances),
                 ('GET', '/faults', self._show_faults),
                 ('POST', '/faults', self._set_faults),
                 ('GET', '/counters', self._show_counters),
@@ -76,6 +102,39 @@ class ControlAPI:
     def _vanish(self, req, name):
         self._cloud.vanish_host(name)
         return wire.Response(204)
+
+    def _list_instances(self, req):
+        """Each server's state and the evacuations Nova accepted for it."""
+        ids = set(req.query.get('id', ()))
+        host = req.param('host')
+        cloud = self._cloud
+        with cloud.lock:
+            evacuations = collections.defaultdict(list)
+            for record in cloud.migrations():
+                if record.migration_type == 'evacuation':
+                    evacuations[record.instance_uuid].append(record.status)
+            servers = [
+                i for i in reversed(cloud.servers(_ADMIN, all_tenants=True))
+                if (not ids or i.uuid in ids)
+                and (not host or i.host == host)]
+            return wire.Response(200, {'instances': [{
+                'id': i.uuid, 'name': i.name, 'project_id': i.project_id,
+                'host': i.host, 'vm_state': i.vm_state,
+                'task_state': i.task_state, 'locked': bool(i.locked_by),
+                'locked_by': i.locked_by, 'locked_reason': i.locked_reason,
+                'evacuations_accepted': len(evacuations[i.uuid]),
+                'evacuation_statuses': evacuations[i.uuid],
+            } for i in servers]})
+
+    def _add_instances(self, req):
+        body = req.json()
+        wire.validate(_NEW_INSTANCES, body)
+        try:
+            added = scenario.seed_instances(self._cloud, body)
+        except ValueError as exc:
+            raise errors.BadRequest(str(exc)) from None
+        return wire.Response(201, {'instances': [
+            {'id': i.uuid, 'name': i.name} for i in added]})
 
     def _show_faults(self, req):
         return wire.Response(200, self._faults.faults.to_json())

@@ -153,21 +153,28 @@ def _populate(cloud, scenario):
                             spec.get('availability_zone'),
                             spec.get('metadata'))
     for spec in scenario.instances:
-        _check_keys('instance', spec, _INSTANCE_KEYS, 'host')
-        count = spec.get('count', 1)
-        base = spec.get('name', '%s-vm' % spec['host'])
-        for n in range(1, count + 1):
-            cloud.seed_server(
-                spec['host'], base if count == 1 else '%s-%d' % (base, n),
-                spec.get('project', DEFAULT_PROJECT),
-                vm_state=spec.get('vm_state', model.ACTIVE),
-                metadata=spec.get('metadata'),
-                locked=spec.get('locked', False),
-                flavor_id=str(spec.get('flavor', '1')))
+        seed_instances(cloud, spec)
     for name, _ in hosts:
         for n in range(1, scenario.instances_per_host + 1):
             cloud.seed_server(name, '%s-ha-%d' % (name, n), DEFAULT_PROJECT,
                               metadata=HA_METADATA)
+
+
+def seed_instances(cloud, spec):
+    """Add the servers one instance entry describes; return them.
+
+    ValueError or NovaError says what is wrong with the entry.
+    """
+    _check_keys('instance', spec, _INSTANCE_KEYS, 'host')
+    count = spec.get('count', 1)
+    base = spec.get('name', '%s-vm' % spec['host'])
+    return [cloud.seed_server(
+        spec['host'], base if count == 1 else '%s-%d' % (base, n),
+        spec.get('project', DEFAULT_PROJECT),
+        vm_state=spec.get('vm_state', model.ACTIVE),
+        metadata=spec.get('metadata'), locked=spec.get('locked', False),
+        flavor_id=str(spec.get('flavor', '1')))
+        for n in range(1, count + 1)]
 
 
 def _check_keys(kind, spec, allowed, required):

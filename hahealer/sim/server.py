@@ -85,6 +85,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             host_url='http://' + host,
             request_id='req-%s' % uuid.uuid4())
         response = sim.handle(req)
+        if response is None:
+            # The answer is lost: the client sees the connection close.
+            self.close_connection = True
+            return
         payload = response.encoded()
         self.send_response(response.status)
         for name, value in response.headers:
@@ -151,30 +155,51 @@ class SimServer:
         self._thread.join(timeout=5)
 
     def handle(self, req):
-        """Answer one request: the control API, or Nova with its faults."""
+        """Answer one request: the control API, or Nova with its faults.
+
+        None means the answer is lost (a fault): send nothing.
+        """
         if req.path == control.PREFIX or req.path.startswith(
                 control.PREFIX + '/'):
             return self._control.handle(req)
+        self.counters.in_flight(+1)
+        try:
+            return self._handle_compute(req)
+        finally:
+            self.counters.in_flight(-1)
+
+    def _handle_compute(self, req):
         key, respond = self._compute.route(req)
-        delay = self.faults.latency(req.method, req.path)
+        request = faults_mod.Request(req.method, req.path,
+                                     wire.action_name(req))
+        delay, when = self.faults.latency(request)
         if delay:
+            self.counters.fault('delayed')
+        if delay and when == 'before':
             time.sleep(delay)
-        status = self.faults.error_status(req.method, req.path)
+        status = self.faults.error_status(request)
         if status is not None:
-            response = wire.fault(
+            self.counters.fault('errors')
+            self.counters.request(key, status)
+            return wire.fault(
                 status, 'Fault injected by the Nova emulator (HTTP %d).'
                 % status)
-        else:
-            try:
-                response = respond()
-            except Exception as exc:
-                # What Nova's fault wrapper does with a bug: log, answer 500.
-                LOG.exception('%s %s failed', req.method, req.path)
-                error = errors.UnexpectedError(type(exc).__qualname__)
-                response = wire.fault(error.status, error.message)
+        try:
+            response = respond()
+        except Exception as exc:
+            # What Nova's fault wrapper does with a bug: log, answer 500.
+            LOG.exception('%s %s failed', req.method, req.path)
+            error = errors.UnexpectedError(type(exc).__qualname__)
+            response = wire.fault(error.status, error.message)
         self.counters.request(key, response.status)
-        return response
-
+        if delay and when == 'after':
+            time.sleep(delay)
+        hold = self.faults.lost_reply_hold(request)
+        if hold is None:
+            return response
+        self.counters.fault('lost_replies')
+        time.sleep(hold)
+        return None
 
 def start(scenario=None, bind='127.0.0.1', port=0, log_requests=False):
     """Start an emulator in this process; ``port`` 0 picks a free one.

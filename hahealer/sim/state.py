@@ -50,8 +50,10 @@ class _Evacuation:
     forced: bool
     stop_at_destination: bool
     dest: model.Host | None = None
-    # What the faults make of it: None (it works), 'hang' or 'fail'.
+    # What the faults make of it: None (it works), 'hang' or 'fail', and
+    # how long it takes.
     outcome: str | None = None
+    seconds: float = 0.0
     rebuild_started: datetime.datetime | None = None
 
 
@@ -735,9 +737,11 @@ class Cloud:
         self._running.add(job)
         self._counters.evacuation('started')
         job.outcome = self._faults.evacuation_outcome(job.instance.uuid)
+        job.seconds = self._faults.evacuation_seconds(
+            self.rules.evacuate_seconds)
         if job.outcome == 'hang':
             self._counters.evacuation('hung')
-        self._later(self.rules.evacuate_seconds * _SCHEDULING_SHARE,
+        self._later(job.seconds * _SCHEDULING_SHARE,
                     lambda: self._schedule_evacuation(job))
 
     def _end_evacuation(self, job, outcome):
@@ -782,7 +786,7 @@ class Cloud:
         if job.outcome == 'hang':
             return
         steps = list(_REBUILD_TASK_STATES)
-        step_seconds = (self.rules.evacuate_seconds * _REBUILD_SHARE
+        step_seconds = (job.seconds * _REBUILD_SHARE
                         / (len(steps) + 1))
 
         def advance():
@@ -828,7 +832,7 @@ class Cloud:
         instance.launched_at = now
         instance.fault = None
         self._touch(instance)
-        settle = self.rules.evacuate_seconds * _SETTLE_SHARE
+        settle = job.seconds * _SETTLE_SHARE
         if not ends_stopped:
             self._on_destination(job, settle,
                                  lambda: self._finish_evacuation(job))

@@ -101,6 +101,19 @@ class Request:
                 'Malformed request body: %s' % exc) from None
 
 
+def action_name(req):
+    """The action an ``.../action`` request's body names, or None."""
+    if not req.path.endswith('/action'):
+        return None
+    try:
+        body = json.loads(req.body)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or len(body) != 1:
+        return None
+    return next(iter(body))
+
+
 @dataclasses.dataclass
 class Response:
     status: int

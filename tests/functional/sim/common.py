@@ -1,4 +1,9 @@
-"""Steps the emulator tests share, all through python-novaclient."""
+"""Steps the emulator tests share: python-novaclient and the control API."""
+
+import requests
+from keystoneauth1 import noauth
+from keystoneauth1 import session as ks_session
+from novaclient import client as nova_client
 
 from tests.scenario import wait_for
 
@@ -44,3 +49,18 @@ def evacuation_record(nova, server_id):
     [record] = nova.migrations.list(instance_uuid=server_id,
                                     migration_type='evacuation')
     return record
+
+
+def timed_client(sim, timeout, version='2.96'):
+    """An admin client that gives up on an answer after ``timeout`` s."""
+    session = ks_session.Session(auth=noauth.NoAuth(), timeout=timeout)
+    return nova_client.Client(version, session=session,
+                              endpoint_override=sim.compute_url)
+
+
+def sim_instances(sim, **query):
+    """GET /_sim/instances: each server's state and its evacuations."""
+    answer = requests.get(sim.url + '/_sim/instances', params=query,
+                          timeout=10)
+    answer.raise_for_status()
+    return {i['id']: i for i in answer.json()['instances']}
