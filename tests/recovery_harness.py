@@ -4,6 +4,7 @@ persistence and the locks are real; only RPC is left out."""
 
 import datetime
 import threading
+import time
 
 import pytest
 
@@ -11,6 +12,7 @@ from hahealer.compute import nova
 from hahealer.db import api as db_api
 from hahealer.db import migration
 from hahealer.engine import coordination
+from hahealer.engine import lease
 from hahealer.engine import recovery
 from hahealer.engine import runner
 from hahealer.tasks import base
@@ -55,13 +57,18 @@ class Harness:
 
     def recover(self, notification_uuid, owner='test-engine'):
         """Claim and run a stored notification; return the final record."""
-        assert self.database.claim_notification(notification_uuid, owner, 60)
+        since = time.monotonic()
+        generation = self.database.claim_notification(notification_uuid,
+                                                      owner, 60)
+        assert generation is not None
+        held = lease.Lease(self.database, notification_uuid, owner,
+                           generation, 60, since)
         result = self.recovery.run(
-            self.database.get_notification(notification_uuid))
+            self.database.get_notification(notification_uuid), held)
         if result.status is not None:
             self.database.finish_notification(
-                notification_uuid, owner, result.status, result.reason,
-                held=result.held)
+                notification_uuid, owner, generation, result.status,
+                result.reason, held=result.held)
         return self.database.get_notification(notification_uuid)
 
     def host_failure(self, hostname):

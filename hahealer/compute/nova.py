@@ -76,6 +76,28 @@ class Server:
 
 
 @dataclasses.dataclass(frozen=True)
+class Migration:
+    """One of Nova's migration records (an evacuation, here)."""
+
+    id: int
+    instance_uuid: str
+    status: str
+    source_compute: str | None
+    dest_compute: str | None
+    created_at: str | None
+    updated_at: str | None
+
+    @property
+    def failed(self):
+        """Nova gave this one up: no host took it, or its rebuild failed."""
+        return self.status in MIGRATION_FAILED
+
+
+#: statuses of a migration record that Nova will never take further
+MIGRATION_FAILED = ('error', 'failed', 'cancelled')
+
+
+@dataclasses.dataclass(frozen=True)
 class Aggregate:
     id: int
     name: str
@@ -102,7 +124,16 @@ def _to_server(raw):
         metadata=dict(getattr(raw, 'metadata', {}) or {}))
 
 
-def _translate(action, exc):
+def _to_migration(raw):
+    return Migration(
+        id=raw.id, instance_uuid=raw.instance_uuid, status=raw.status,
+        source_compute=getattr(raw, 'source_compute', None),
+        dest_compute=getattr(raw, 'dest_compute', None),
+        created_at=getattr(raw, 'created_at', None),
+        updated_at=getattr(raw, 'updated_at', None))
+
+
+def _translate(action, exc, timeout=None):
     """Turn a novaclient or keystoneauth error into a hahealer one."""
     if isinstance(exc, nova_exc.NotFound):
         return exception.ComputeNotFound(action=action, reason=exc.message)
@@ -119,6 +150,9 @@ def _translate(action, exc):
             action=action, reason=f'HTTP {exc.code}: {exc.message}')
         error.code = int(exc.code or 502)
         return error
+    if isinstance(exc, ks_exc.ConnectTimeout) and timeout:
+        return exception.ComputeUnavailable(
+            action=action, reason=f'no answer within {timeout:g} s')
     if isinstance(exc, ks_exc.ConnectionError | ks_exc.HttpError):
         return exception.ComputeUnavailable(action=action,
                                             reason=type(exc).__name__)
@@ -183,9 +217,6 @@ class NovaAPI:
                 self._version = self._negotiate()
             return self._version
 
-    def supports(self, version):
-        return self.api_version >= api_versions.APIVersion(str(version))
-
     def _negotiate(self):
         probe = self._new_client(api_versions.APIVersion('2.1'))
         try:
@@ -236,10 +267,13 @@ class NovaAPI:
             except exception.HahealerException:
                 raise
             except Exception as exc:
-                error = _translate(action, exc)
+                error = _translate(action, exc, self._session.timeout)
                 if error is None:
                     raise
-                raise error from exc
+                # Not chained: the recovery's stored failure must hold
+                # only what can be written down (a timeout's cause holds
+                # the connection), and the message names the cause.
+                raise error from None
 
         call = func.__qualname__
         started = time.monotonic()
@@ -332,8 +366,10 @@ class NovaAPI:
         kwargs = {}
         if client.api_version >= LOCK_REASON_VERSION:
             kwargs['reason'] = reason
+        # Not retried: a lock whose answer was lost may still land, so the
+        # caller reads the instance instead of asking twice.
         self._call(f'locking instance {server_id}', client.servers.lock,
-                   server_id, **kwargs)
+                   server_id, safe=False, **kwargs)
 
     def unlock_server(self, server_id):
         self._call(f'unlocking instance {server_id}',
@@ -364,20 +400,16 @@ class NovaAPI:
                    self._client(version).servers.evacuate, server_id,
                    host=target_host, safe=False)
 
-    def evacuation_status(self, server_id):
-        """Status of the latest evacuation of ``server_id``, or None.
-
-        Nova's migration record says 'accepted', 'pre-migrating' and 'done'
-        on the way, 'error' when no host could take the instance and
-        'failed' when its rebuild failed.
-        """
+    def evacuations(self, source_host, instance_uuid=None):
+        """Nova's evacuation records from ``source_host``, oldest first."""
+        what = (f'instance {instance_uuid}' if instance_uuid
+                else f'the instances of host {source_host}')
         records = self._call(
-            f'listing the evacuations of instance {server_id}',
-            self._client().migrations.list, instance_uuid=server_id,
-            migration_type='evacuation')
-        if not records:
-            return None
-        return max(records, key=lambda record: record.id).status
+            f'listing the evacuations of {what}',
+            self._client().migrations.list, source_compute=source_host,
+            instance_uuid=instance_uuid, migration_type='evacuation')
+        return sorted((_to_migration(raw) for raw in records),
+                      key=lambda record: record.id)
 
     # --- aggregates -------------------------------------------------------
 

@@ -50,6 +50,17 @@ engine renews it every third of this period; when an engine dies, another one
 takes the notification over once its lease has expired and resumes the
 recovery from its persisted progress.
 """),
+    cfg.IntOpt(
+        'max_notification_takeovers',
+        default=3,
+        min=0,
+        help="""
+How many times a running notification may be taken over from an engine that
+vanished (killed, stalled past its lease, cut off) before it is given up as
+'failed' with the reason. A recovery that keeps bringing its engine down (out
+of memory on a very large host, say) is then not resumed forever. Hand-overs
+by an engine that stops gracefully do not count.
+"""),
     cfg.FloatOpt(
         'shutdown_grace_period',
         default=30.0,
@@ -141,7 +152,7 @@ request.
 """),
     cfg.IntOpt(
         'host_failure_recovery_threads',
-        default=3,
+        default=64,
         min=1,
         help="""
 How many instances of one failed host are evacuated at the same time. Raise

@@ -90,10 +90,17 @@ class Notification(TimestampMixin, Base):
     reason = sa.Column(sa.Text, nullable=True)
     #: how many recovery attempts started (an error is retried once)
     attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    #: the fencing token: every claim and takeover increments it, and an
+    #: engine acts only while the row is still its own at its generation
+    generation = sa.Column(sa.Integer, nullable=False, default=0)
+    #: how many times an engine took it over from one that vanished
+    takeovers = sa.Column(sa.Integer, nullable=False, default=0)
     #: held back by storm protection until an operator releases it
     held = sa.Column(sa.Boolean, nullable=False, default=False)
     #: released by an operator: storm protection does not apply
     forced = sa.Column(sa.Boolean, nullable=False, default=False)
+    #: storm protection let it through once; a resumed run never asks again
+    storm_cleared = sa.Column(sa.Boolean, nullable=False, default=False)
     owner = sa.Column(sa.String(255), nullable=True)
     lease_expires_at = sa.Column(Timestamp, nullable=True)
     started_at = sa.Column(Timestamp, nullable=True)
@@ -135,3 +142,56 @@ class ProgressEntry(Base):
     timestamp = sa.Column(Timestamp, nullable=False)
     progress = sa.Column(sa.Float, nullable=False)
     message = sa.Column(sa.Text, nullable=False)
+
+
+class NotificationKey(Base):
+    """The unique key that makes a repeated failure one notification.
+
+    One row per fingerprint; it names the notification that holds the
+    fingerprint until ``expires_at`` (the duplicate detection window, on the
+    database's clock). A concurrent second insert fails on the primary key
+    instead of storing the failure twice.
+    """
+
+    __tablename__ = 'notification_keys'
+
+    fingerprint = sa.Column(sa.String(64), primary_key=True)
+    notification_uuid = sa.Column(sa.String(36), nullable=False)
+    expires_at = sa.Column(Timestamp, nullable=False)
+
+
+class Vmove(TimestampMixin, Base):
+    """One instance's move off a failed host, step by step.
+
+    The engine's own record of where each instance's pipeline stands
+    (locked, evacuating, confirmed, unlocked), so a resumed recovery goes on
+    per instance; whether to evacuate is always decided from Nova's records.
+    """
+
+    __tablename__ = 'vmoves'
+    __table_args__ = (
+        sa.UniqueConstraint('notification_uuid', 'instance_uuid',
+                            name='uniq_vmoves0notification0instance'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.String(36), nullable=False, unique=True)
+    notification_uuid = sa.Column(sa.String(36), nullable=False)
+    instance_uuid = sa.Column(sa.String(36), nullable=False)
+    instance_name = sa.Column(sa.String(255), nullable=True)
+    source_host = sa.Column(sa.String(255), nullable=False)
+    dest_host = sa.Column(sa.String(255), nullable=True)
+    type = sa.Column(sa.String(32), nullable=False, default='evacuation')
+    #: pending, ongoing, succeeded, failed, ignored
+    status = sa.Column(sa.String(16), nullable=False)
+    #: the last step done: new, locked, evacuated, restored, unlocked
+    phase = sa.Column(sa.String(16), nullable=False)
+    #: the vm_state it must end in (its state before the failure)
+    target_state = sa.Column(sa.String(16), nullable=True)
+    #: whose lock: none, ours, user, or uncertain (reply lost)
+    lock = sa.Column(sa.String(16), nullable=False, default='none')
+    #: evacuate requests sent for it by this recovery
+    evacuations = sa.Column(sa.Integer, nullable=False, default=0)
+    message = sa.Column(sa.Text, nullable=True)
+    start_time = sa.Column(Timestamp, nullable=True)
+    end_time = sa.Column(Timestamp, nullable=True)

@@ -26,6 +26,18 @@ def _redacted(url):
     return url
 
 
+def check_shared(backend_url, networked_database):
+    """Refuse locks that only this machine sees when engines on other
+    machines may share the database."""
+    if networked_database and backend_url.startswith('file://'):
+        raise exception.ConfigurationError(
+            reason='[coordination] backend_url is a file:// lock directory, '
+                   'which locks one machine only, but [database] connection '
+                   'is a networked database that engines on other machines '
+                   'may share; set backend_url to a shared backend such as '
+                   'redis://, etcd3+http:// or zookeeper://')
+
+
 class Coordinator:
     def __init__(self, backend_url, member_id, lock_timeout):
         self._backend_url = backend_url

@@ -1,37 +1,47 @@
 """Who works on which notification, and when.
 
 A stored notification is claimed with a compare-and-set (new -> running,
-with this engine as owner and a lease), run on a worker thread, and
-finished with its outcome. The owner renews its leases while it works; when
-an engine dies its leases expire and any engine takes the notifications over
-and resumes their flows. Periodic work: resume expired leases, retry errors
-once, pick up forgotten new notifications, expire what stayed open too long.
+with this engine as owner, a new generation and a lease), run on a worker
+thread, and finished with its outcome, again only if the row is still this
+engine's at that generation. The owner renews the leases of the rows it is
+working on; when an engine dies its leases expire and any engine takes the
+notifications over (a new generation) and resumes their flows. Periodic
+work: resume expired leases, retry errors once, pick up forgotten new
+notifications, end what stayed open too long.
 """
 
 import logging
 import threading
+import time
 from concurrent import futures
+
+import tenacity
 
 from hahealer import metrics
 from hahealer.db import api as db
+from hahealer.engine import lease as lease_mod
+from hahealer.engine import recovery as recovery_mod
 
 LOG = logging.getLogger(__name__)
 
 #: an error is retried once: the first attempt and one more
 MAX_ATTEMPTS = 2
+#: writing an outcome is retried this many times while the database is away
+OUTCOME_WRITES = 5
 
 
 class Dispatcher:
     def __init__(self, database, recovery, owner, max_workers,
-                 lease_seconds, stopping):
+                 lease_seconds, stopping, max_takeovers=3):
         self._db = database
         self._recovery = recovery
         self.owner = owner
         self._lease_seconds = lease_seconds
+        self._max_takeovers = max_takeovers
         self._stopping = stopping
         self._pool = futures.ThreadPoolExecutor(
             max_workers, thread_name_prefix='hahealer-recovery')
-        self._running = set()
+        self._leases = {}
         self._lock = threading.Lock()
         self._accepting = True
         self._renewer = None
@@ -55,19 +65,19 @@ class Dispatcher:
 
         threading.Thread(target=wait_for_pool, daemon=True).start()
         if not done.wait(grace_period):
+            with self._lock:
+                leases = list(self._leases.values())
             LOG.warning('Recoveries still running after %g s: %s; leaving '
                         'them to be resumed', grace_period,
-                        ', '.join(sorted(self._running)))
-            # Waiting tasks end with RecoveryInterrupted, their flows stay
-            # resumable and their leases are released as they end.
+                        ', '.join(sorted(lease.notification_uuid
+                                         for lease in leases)))
+            # Their waits end with RecoveryInterrupted, their flows stay
+            # resumable and their rows are handed over as they end.
+            for lease in leases:
+                lease.interrupt('the engine is stopping')
             self._stopping.set()
             done.wait(grace_period)
         self._stopping.set()  # ends the lease renewals
-
-    @property
-    def busy(self):
-        with self._lock:
-            return len(self._running)
 
     # --- work ---------------------------------------------------------
 
@@ -83,68 +93,102 @@ class Dispatcher:
                      notification_uuid)
 
     def _work(self, notification_uuid, resume):
+        # Nothing may vanish in the pool's future: a notification left
+        # running with nobody working on it would wait for its lease.
+        try:
+            self._claim_and_run(notification_uuid, resume)
+        except Exception:
+            LOG.exception('Work on notification %s failed outside its '
+                          'recovery; its lease will expire and another '
+                          'attempt resume it', notification_uuid)
+
+    def _claim_and_run(self, notification_uuid, resume):
         if not self._accepting:
             return
+        since = time.monotonic()
         if resume:
-            claimed = self._db.take_over_notification(
-                notification_uuid, self.owner, self._lease_seconds)
+            generation = self._db.take_over_notification(
+                notification_uuid, self.owner, self._lease_seconds,
+                self._max_takeovers)
         else:
-            claimed = self._db.claim_notification(
+            generation = self._db.claim_notification(
                 notification_uuid, self.owner, self._lease_seconds)
-        if not claimed:
+        if generation is None:
             return
+        lease = lease_mod.Lease(self._db, notification_uuid, self.owner,
+                                generation, self._lease_seconds, since)
         with self._lock:
-            self._running.add(notification_uuid)
+            self._leases[notification_uuid] = lease
         try:
-            self._run(notification_uuid)
+            self._run(lease)
         finally:
             with self._lock:
-                self._running.discard(notification_uuid)
+                self._leases.pop(notification_uuid, None)
 
-    def _run(self, notification_uuid):
+    def _run(self, lease):
+        notification_uuid = lease.notification_uuid
         notification = self._db.get_notification(notification_uuid)
-        LOG.info('Processing notification %s: %s on host %s',
-                 notification_uuid, notification['type'],
-                 notification['hostname'])
+        LOG.info('Processing notification %s (generation %d): %s on host '
+                 '%s', notification_uuid, lease.generation,
+                 notification['type'], notification['hostname'])
         try:
-            result = self._recovery.run(notification)
+            result = self._recovery.run(notification, lease)
         except Exception as exc:
             LOG.exception('Recovery of notification %s failed',
                           notification_uuid)
             reason = getattr(exc, 'message', None) or (
                 f'{type(exc).__name__}: {exc}')
-            self._db.finish_notification(notification_uuid, self.owner,
-                                         db.ERROR, reason)
-            metrics.NOTIFICATIONS.labels(notification['type'], db.ERROR).inc()
-            return
+            result = recovery_mod.Result(db.ERROR, reason)
         if result.status is None:
             LOG.info('Notification %s interrupted; another engine may '
                      'resume it now', notification_uuid)
-            self._db.release_notification(notification_uuid, self.owner)
+            self._write(lease, 'hand over', self._db.release_notification,
+                        notification_uuid, self.owner, lease.generation)
             return
-        self._db.finish_notification(notification_uuid, self.owner,
-                                     result.status, result.reason,
-                                     held=result.held)
+        if not self._write(lease, 'record the outcome of',
+                           self._db.finish_notification, notification_uuid,
+                           self.owner, lease.generation, result.status,
+                           result.reason, held=result.held):
+            return
         metrics.NOTIFICATIONS.labels(notification['type'],
                                      result.status).inc()
         log = LOG.info if result.status != db.ERROR else LOG.error
         log('Notification %s ended %s%s', notification_uuid, result.status,
             f': {result.reason}' if result.reason else '')
 
+    def _write(self, lease, what, write, *args, **kwargs):
+        """Write to the queue, retried while the database is away; True
+        if the row was still ours."""
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(OUTCOME_WRITES),
+            wait=tenacity.wait_exponential(multiplier=0.5, max=10),
+            before_sleep=lambda state: LOG.warning(
+                'Could not %s notification %s (%s); trying again', what,
+                lease.notification_uuid, state.outcome.exception()),
+            reraise=True)
+        if retrying(write, *args, **kwargs):
+            return True
+        LOG.warning('Did not %s notification %s: another engine took it '
+                    'over from generation %d', what,
+                    lease.notification_uuid, lease.generation)
+        return False
+
     def _renew_leases(self):
-        interval = self._lease_seconds / 3
+        """Renew the rows being worked on, and only those."""
+        interval = self._lease_seconds / 6
         while not self._stopping.wait(interval):
-            try:
-                self._db.renew_leases(self.owner, self._lease_seconds)
-            except Exception:
-                LOG.exception('Could not renew the leases of %s; another '
-                              'engine may take its notifications over',
-                              self.owner)
+            with self._lock:
+                leases = list(self._leases.values())
+            for lease in leases:
+                lease.renew()
 
     # --- periodic -----------------------------------------------------
 
     def process_unfinished(self, new_age, expire_age):
         """Resume, retry and expire: the engine's periodic sweep."""
+        for notification_uuid in self._db.fail_abandoned(expire_age):
+            LOG.error('Notification %s failed: no engine worked on it for '
+                      '%g s', notification_uuid, expire_age)
         for notification_uuid in self._db.expired_leases():
             LOG.info('Resuming notification %s whose lease expired',
                      notification_uuid)

@@ -22,24 +22,6 @@ LOG = logging.getLogger(__name__)
 _EXPECTED = (exception.Invalid, exception.NotFound, exception.Conflict)
 
 
-def _secrets_of(driver_name):
-    """The parameters to mask for a driver: all of them if it is unknown."""
-    if not driver_name:
-        return frozenset()
-    try:
-        return fencing.driver_class(driver_name).secret_params
-    except exception.Invalid:
-        return _MASK_ALL
-
-
-class _MaskAll:
-    def __contains__(self, key):
-        return True
-
-
-_MASK_ALL = _MaskAll()
-
-
 class EngineManager:
     """RPC API version history:
 
@@ -67,7 +49,8 @@ class EngineManager:
         """Masakari's cast: store it if new, and recover."""
         try:
             record, created = self._store(notification)
-        except (exception.Invalid, exception.NotFound) as exc:
+        except (exception.Invalid, exception.NotFound,
+                exception.Conflict) as exc:
             LOG.error('Rejected a notification cast: %s', exc.message)
             return
         if record['status'] == db.NEW:
@@ -170,15 +153,15 @@ class EngineManager:
         return self._db.create_host(
             name, segment, reserved=reserved, on_maintenance=on_maintenance,
             fencing_driver=fencing_driver, fencing_params=fencing_params,
-            secrets_of=_secrets_of)
+            mask=fencing.mask_params)
 
     @messaging.expected_exceptions(*_EXPECTED)
     def get_host(self, ctxt, host):
-        return self._db.show_host(host, secrets_of=_secrets_of)
+        return self._db.show_host(host, mask=fencing.mask_params)
 
     @messaging.expected_exceptions(*_EXPECTED)
     def list_hosts(self, ctxt, segment=None):
-        return self._db.list_hosts(segment, secrets_of=_secrets_of)
+        return self._db.list_hosts(segment, mask=fencing.mask_params)
 
     @messaging.expected_exceptions(*_EXPECTED)
     def update_host(self, ctxt, host, values):
@@ -192,7 +175,7 @@ class EngineManager:
                                             **values['fencing_params']}
             _check_fencing(driver,
                            values.get('fencing_params', row.fencing_params))
-        return self._db.update_host(host, secrets_of=_secrets_of, **values)
+        return self._db.update_host(host, mask=fencing.mask_params, **values)
 
     @messaging.expected_exceptions(*_EXPECTED)
     def delete_host(self, ctxt, host):

@@ -28,7 +28,8 @@ HOST_LOCK = 'hahealer-host-{}'
 class Result:
     """How a recovery run ended, in notification terms."""
 
-    status: str              # a db status, or None: interrupted, resumable
+    #: a db status, or None: interrupted, to be resumed by any engine
+    status: str | None
     reason: str | None = None
     held: bool = False
 
@@ -54,8 +55,8 @@ class Recovery:
         self._runner = flow_runner
         self._resources = resources
 
-    def run(self, notification):
-        """Recover from ``notification`` (a claimed record); a Result."""
+    def run(self, notification, lease):
+        """Recover from ``notification``, claimed under ``lease``."""
         hostname = notification['hostname']
         try:
             host = self._db.get_host(hostname)
@@ -67,7 +68,7 @@ class Recovery:
                                       f'{hostname} is disabled')
         with self._resources.locks.lock(HOST_LOCK.format(hostname)):
             if notification['type'] == notifications.COMPUTE_HOST:
-                return self._host_failure(notification, host)
+                return self._host_failure(notification, host, lease)
             if host.on_maintenance and (
                     notification['type'] == notifications.PROCESS):
                 return Result(db.IGNORED, f'host {hostname} is on '
@@ -82,12 +83,12 @@ class Recovery:
                     keys.HOST_NAME: hostname,
                     keys.INSTANCE_UUID: notification['payload']
                     ['instance_uuid']}
-            return _result(self._run_flow(notification, kind, store))
+            return _result(self._run_flow(notification, kind, store, lease))
 
-    def _run_flow(self, notification, kind, store):
+    def _run_flow(self, notification, kind, store, lease):
         uuid = notification['notification_uuid']
         context = base.RecoveryContext(
-            notification_uuid=uuid,
+            notification_uuid=uuid, lease=lease,
             record_progress=lambda task_name, entry:
                 self._db.record_progress(uuid, kind.name, task_name, entry))
         flow = flows.build(kind, context, self._resources)
@@ -101,7 +102,7 @@ class Recovery:
             time.monotonic() - started)
         return outcome
 
-    def _host_failure(self, notification, host):
+    def _host_failure(self, notification, host, lease):
         uuid = notification['notification_uuid']
         hostname = host.name
         segment = host.segment
@@ -111,8 +112,10 @@ class Recovery:
                 return Result(db.IGNORED, f'host {hostname} is not on '
                                           f'maintenance: nothing to undo')
             return _result(self._run_flow(notification, flows.HOST_STARTED,
-                                          store))
-        if not self._db.is_forced(uuid):
+                                          store, lease))
+        # Decided once per notification: a resumed recovery is never held
+        # half done.
+        if self._db.storm_decision_needed(uuid):
             segment_size = len(self._db.list_hosts(segment.name))
             reason = storm.hold_reason(self._db, hostname, segment.name,
                                        segment_size)
@@ -126,6 +129,8 @@ class Recovery:
                     hostname, uuid, reason, uuid)
                 return Result(db.ERROR, f'storm protection: {reason}',
                               held=True)
+            if not self._db.clear_storm(uuid, lease.owner, lease.generation):
+                return Result(None)
         if not self._db.start_host_recovery(hostname, uuid):
             return Result(db.IGNORED, f'host {hostname} is on maintenance: '
                                       f'it was recovered already or is '
@@ -141,7 +146,7 @@ class Recovery:
                                        f'reserved host available')
                     continue
                 store = {**store, keys.RESERVED_HOST_LIST: spares}
-            outcome = self._run_flow(notification, kind, store)
+            outcome = self._run_flow(notification, kind, store, lease)
             if outcome.status != runner.FAILED:
                 break
             LOG.warning('Host recovery flow %s for host %s failed: %s',

@@ -67,6 +67,8 @@ class EngineService(service.Service):
         owner = owner_id(conf)
         self.database = db_api.Database(conf.database.connection,
                                         conf.database.pool_size)
+        coordination.check_shared(conf.coordination.backend_url,
+                                  self.database.networked)
         migration.check_current(self.database.engine)
         self._runner = runner.FlowRunner(conf.taskflow.connection)
         self._runner.upgrade()
@@ -84,7 +86,8 @@ class EngineService(service.Service):
             self.database,
             recovery.Recovery(self.database, self._runner, resources),
             owner, conf.max_concurrent_recoveries,
-            conf.notification_lease_seconds, self._stopping)
+            conf.notification_lease_seconds, self._stopping,
+            max_takeovers=conf.max_notification_takeovers)
         self.dispatcher.start()
         if self._transport is None:
             self._transport = rpc.get_transport(conf)

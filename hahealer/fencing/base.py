@@ -33,6 +33,9 @@ class FencingDriver(abc.ABC):
     required_params: frozenset[str] = frozenset()
     optional_params: frozenset[str] = frozenset()
     secret_params: frozenset[str] = frozenset()
+    #: False for a driver that powers nothing off (noop): the recovery
+    #: then says so instead of recording a power-off
+    fences: bool = True
 
     def __init__(self, host_name: str, params: dict, timeout: float):
         """Check the parameters; talk to nothing yet.
@@ -122,6 +125,8 @@ def mask_params(driver_cls_or_name, params: dict) -> dict:
     too little is better than showing a password.
     """
     driver_cls = driver_cls_or_name
+    if not driver_cls_or_name:
+        return {key: MASK for key in params}
     if isinstance(driver_cls_or_name, str):
         try:
             driver_cls = driver_class(driver_cls_or_name)

@@ -15,6 +15,8 @@ LOG = logging.getLogger(__name__)
 class NoopDriver(base.FencingDriver):
     """Does nothing and reports the host off."""
 
+    fences = False
+
     def get_power_state(self) -> str:
         return base.POWER_OFF
 

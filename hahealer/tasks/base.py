@@ -24,6 +24,7 @@ from concurrent import futures
 from taskflow import task
 
 from hahealer import exception
+from hahealer.compute import actions as compute_actions
 from hahealer.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -45,8 +46,16 @@ class ProgressEntry:
     progress: float
     message: str
 
-    def to_dict(self):
-        return dataclasses.asdict(self)
+
+class Unleased:
+    """The guard of a flow run outside an engine (tools, examples): it
+    owns nothing that another engine could take over."""
+
+    def __init__(self):
+        self.interrupted = threading.Event()
+
+    def check(self):
+        """Nothing to confirm."""
 
 
 def _no_progress_sink(task_name, entry):
@@ -58,9 +67,11 @@ class RecoveryContext:
     """What one recovery's tasks know about the notification."""
 
     notification_uuid: str
-    request_context: typing.Any = None
     #: called as record_progress(task_name, ProgressEntry)
     record_progress: typing.Callable = _no_progress_sink
+    #: the engine's hold on the notification (hahealer.engine.lease.Lease):
+    #: ``check()`` before every action on Nova or on power
+    lease: typing.Any = dataclasses.field(default_factory=Unleased)
 
 
 @dataclasses.dataclass
@@ -106,7 +117,8 @@ class HealerTask(task.Task):
 
     @property
     def nova(self):
-        return self.resources.nova
+        """The compute API; its actions first confirm the lease."""
+        return GuardedCompute(self.resources.nova, self.context.lease)
 
     def pre_execute(self):
         self._task_thread = threading.current_thread()
@@ -153,8 +165,31 @@ class HealerTask(task.Task):
                     reason = f'{failure}: {reason}'
                     self.update_details(reason, 1.0)
                 raise exception.RecoveryFailed(reason=reason)
-            if self.resources.stopping.wait(min(interval, remaining)):
+            lease = self.context.lease
+            if (lease.interrupted.wait(min(interval, remaining))
+                    or self.resources.stopping.is_set()):
+                lease.check()
                 raise RecoveryInterrupted(what)
+
+
+class GuardedCompute:
+    """The compute API as tasks see it: every call that changes Nova is
+    preceded by ``lease.check()``, so an engine that no longer owns the
+    notification at its generation does nothing to Nova."""
+
+    def __init__(self, nova, lease):
+        self._nova = nova
+        self._lease = lease
+
+    def __getattr__(self, name):
+        attribute = getattr(self._nova, name)
+        if name not in compute_actions.ACTIONS:
+            return attribute
+
+        def guarded(*args, **kwargs):
+            self._lease.check()
+            return attribute(*args, **kwargs)
+        return guarded
 
 
 class NoOpTask(HealerTask):

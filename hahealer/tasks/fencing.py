@@ -23,19 +23,40 @@ def fence_host(task, host_name):
     """
     record = task.resources.inventory.get_host(host_name)
     driver = record.fencing_driver or 'none'
+    _check_nova(task, host_name)
     try:
         _power_off(task, record)
         metrics.FENCING.labels(driver, 'succeeded').inc()
-    except (exception.RecoveryFailed, exception.Invalid) as exc:
+    except Exception as exc:
+        # Whatever a driver raises (a BMC answering garbage included), the
+        # power-off is not confirmed: fail closed.
         metrics.FENCING.labels(driver, 'failed').inc()
         error = exc if isinstance(exc, exception.FencingFailed) else (
-            exception.FencingFailed(host=host_name, reason=exc.message))
+            exception.FencingFailed(
+                host=host_name,
+                reason=f'{driver} driver: '
+                       f'{getattr(exc, "message", None) or _describe(exc)}'))
         task.update_details(
             f'{error.message.rstrip(".")}. Nothing will be evacuated from it; '
             f'disabling its compute service', 1.0)
         services.request_disable(task, host_name,
                                  CONF.host_failure.service_disable_reason)
         raise error from exc
+
+
+def _describe(exc):
+    return f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
+
+
+def _check_nova(task, host_name):
+    """Power nothing off unless Nova can then take the instances over."""
+    try:
+        task.nova.get_compute_service(host_name)
+    except exception.ComputeError as exc:
+        message = (f'Not fencing host {host_name}: Nova cannot be used to '
+                   f'recover it ({exc.message}); nothing was powered off')
+        task.update_details(message, 1.0)
+        raise exception.RecoveryFailed(reason=message) from None
 
 
 def _power_off(task, record):
@@ -51,7 +72,14 @@ def _power_off(task, record):
                                  CONF.fencing.request_timeout)
     task.update_details(f"Fencing host '{host_name}' through its "
                         f"{record.fencing_driver} BMC", 0.1)
+    if not driver.fences:
+        task.update_details(
+            f"No power-off took place for host '{host_name}': its fencing "
+            f"driver is {record.fencing_driver}, which powers nothing off; "
+            f"its instances may run twice if it is still alive", 0.5)
+        return
     if driver.get_power_state() != 'off':
+        task.context.lease.check()
         driver.power_off()
         task.update_details(f"Power-off requested for host '{host_name}'",
                             0.3)

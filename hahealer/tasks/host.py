@@ -7,10 +7,8 @@ reserved host of the host's segment.
 """
 
 import logging
-from concurrent import futures
 
 from hahealer import exception
-from hahealer import metrics
 from hahealer.conf import CONF
 from hahealer.tasks import base
 from hahealer.tasks import fencing
@@ -20,11 +18,8 @@ from hahealer.tasks import services
 LOG = logging.getLogger(__name__)
 
 RECOVERABLE_VM_STATES = ('active', 'stopped', 'error')
-#: statuses of a Nova migration record that end an evacuation unsuccessfully
-EVACUATION_FAILED = ('error', 'failed')
 # Nova's power_state for a running guest.
 POWER_RUNNING = 1
-RESERVED_HOSTS_LOCK = 'hahealer-reserved-hosts'
 
 
 class DisableComputeServiceTask(base.HealerTask):
@@ -76,7 +71,7 @@ def _priority(server):
         return 0
 
 
-def _target_state(server):
+def target_state(server):
     """The vm_state an instance must end in after evacuation."""
     if server.vm_state in RECOVERABLE_VM_STATES:
         return server.vm_state
@@ -106,7 +101,7 @@ class PrepareHAEnabledInstancesTask(base.HealerTask):
         self.update_details(
             f"Instances to be evacuated are: '{','.join(ids)}'", 1.0)
         return {keys.INSTANCE_LIST: ids,
-                keys.TARGET_STATES: {server.id: _target_state(server)
+                keys.TARGET_STATES: {server.id: target_state(server)
                                      for server in chosen}}
 
     def _choose(self, servers):
@@ -134,203 +129,6 @@ class PrepareHAEnabledInstancesTask(base.HealerTask):
             f"instances are considered for evacuation, total count is: "
             f"'{len(ha_enabled) + len(others)}'", 0.8)
         return ha_enabled + others
-
-
-class EvacuateInstancesTask(base.HealerTask):
-    """Evacuate the chosen instances, in parallel, each to its former state.
-
-    Every instance is locked during its move (unless its user locked it)
-    and always unlocked after; one that fails is retried once; the error
-    names every instance that could not be saved, while the others stay
-    recovered.
-    """
-
-    def execute(self, host_name, instance_list, reserved_host=None,
-                target_states=None):
-        if reserved_host:
-            self._take_reserved_host(host_name, reserved_host)
-        self.update_details(
-            f"Start evacuation of instances from failed host "
-            f"'{host_name}', instance uuids are: "
-            f"'{','.join(instance_list)}'", 0.4)
-        targets = target_states or {}
-        threads = max(1, min(CONF.host_failure_recovery_threads,
-                             len(instance_list)))
-        failed = {}
-        with futures.ThreadPoolExecutor(
-                threads, thread_name_prefix='hahealer-evacuate') as pool:
-            jobs = {pool.submit(self._save_instance, server_id, host_name,
-                                reserved_host, targets.get(server_id)):
-                    server_id for server_id in instance_list}
-            for job in futures.as_completed(jobs):
-                error = job.result()
-                if error is not None:
-                    failed[jobs[job]] = error
-        saved = sorted(set(instance_list) - set(failed))
-        if saved:
-            self.update_details(
-                f"Successfully evacuated instances '{','.join(saved)}' "
-                f"from host '{host_name}'", 0.9)
-        if failed:
-            reasons = '; '.join(f'{server_id}: {failed[server_id]}'
-                                for server_id in sorted(failed))
-            message = (f"Failed to evacuate instances "
-                       f"'{','.join(sorted(failed))}' from host "
-                       f"'{host_name}': {reasons}")
-            self.update_details(message, 1.0)
-            raise exception.RecoveryFailed(reason=message)
-        self.update_details('Evacuation process completed!', 1.0)
-
-    # --- reserved hosts ---------------------------------------------------
-
-    def _take_reserved_host(self, host_name, reserved_host):
-        inventory = self.resources.inventory
-        with self.resources.locks.lock(RESERVED_HOSTS_LOCK):
-            if not inventory.claim_reserved_host(
-                    reserved_host, self.context.notification_uuid):
-                message = (f"Reserved host '{reserved_host}' is no longer "
-                           f"available (taken by another recovery or on "
-                           f"maintenance)")
-                self.update_details(message, 0.1)
-                raise exception.RecoveryFailed(reason=message)
-        self.update_details(f"Enabling reserved host: '{reserved_host}'",
-                            0.1)
-        if CONF.host_failure.add_reserved_host_to_aggregate:
-            self._join_aggregate(host_name, reserved_host)
-        service = self.nova.get_compute_service(reserved_host)
-        if service.disabled:
-            self.nova.enable_service(reserved_host)
-
-    def _join_aggregate(self, host_name, reserved_host):
-        for aggregate in self.nova.list_aggregates():
-            if host_name not in aggregate.hosts:
-                continue
-            if reserved_host in aggregate.hosts:
-                self.update_details(
-                    f"Host '{reserved_host}' already has been added to "
-                    f"aggregate '{aggregate.name}'.", 0.2)
-            else:
-                self.nova.add_host_to_aggregate(aggregate, reserved_host)
-                self.update_details(
-                    f"Added host {reserved_host} to aggregate "
-                    f"{aggregate.name}", 0.2)
-            # Operators put a compute host in one aggregate in practice;
-            # joining the first one keeps the behaviour predictable.
-            return
-
-    # --- one instance -----------------------------------------------------
-
-    def _save_instance(self, server_id, host_name, target_host,
-                       target_state):
-        """Evacuate one instance, retrying once; return None or the error."""
-        with self.resources.evacuation_slots:
-            for attempt in (1, 2):
-                try:
-                    self._evacuate_and_confirm(server_id, host_name,
-                                               target_host, target_state)
-                    metrics.EVACUATIONS.labels('succeeded').inc()
-                    return None
-                except (exception.RecoveryFailed,
-                        exception.ComputeError) as exc:
-                    if attempt == 2:
-                        metrics.EVACUATIONS.labels('failed').inc()
-                        return exc.message
-                    self.update_details(
-                        f"Evacuation of instance '{server_id}' failed "
-                        f"({exc.message}); trying once more", 0.5)
-
-    def _lock_reason(self, host_name):
-        return (f'hahealer: evacuating from failed host {host_name} '
-                f'(notification {self.context.notification_uuid})')
-
-    def _evacuate_and_confirm(self, server_id, host_name, target_host,
-                              target_state):
-        server = self.nova.get_server(server_id)
-        target_state = target_state or _target_state(server)
-        lock_reason = self._lock_reason(host_name)
-        # A lock with our reason is ours, from a run before a restart; any
-        # other lock is the user's and stays as it is.
-        ours = server.locked and server.locked_reason == lock_reason
-        if not server.locked:
-            self.nova.lock_server(server_id, lock_reason)
-            ours = True
-        try:
-            if server.host == host_name:
-                self._evacuate(server, target_host, target_state)
-            self._confirm(server_id, host_name, target_state)
-        finally:
-            if ours:
-                self.nova.unlock_server(server_id)
-
-    def _evacuate(self, server, target_host, target_state):
-        if (server.vm_state not in RECOVERABLE_VM_STATES
-                or server.task_state is not None):
-            # Nova evacuates only stable active, stopped or error instances.
-            self.nova.reset_server_state(server.id, 'error')
-        boot = target_state == 'active' or not self.nova.evacuate_keeps_stopped
-        self.update_details(
-            f"Evacuation of instance started: '{server.id}'", 0.5)
-
-        refusals = []
-
-        def accepted():
-            try:
-                self.nova.evacuate_server(server.id, target_host, boot=boot)
-            except exception.ComputeBadRequest as exc:
-                # Nova refuses while it still believes the source host up;
-                # that ends when the service is forced down or times out.
-                if 'still in use' in exc.message:
-                    refusals[:] = [exc.message]
-                    return False
-                raise
-            return True
-
-        try:
-            self.wait_until(
-                accepted, CONF.wait_period_after_service_update,
-                f'Nova to accept the evacuation of instance {server.id}')
-        except exception.RecoveryFailed as exc:
-            if not refusals:
-                raise
-            # Name Nova's refusal, in its own words.
-            raise exception.RecoveryFailed(
-                reason=f'{exc.message}; last answer: {refusals[0]}'
-            ) from exc
-
-    def _confirm(self, server_id, host_name, target_state):
-        def arrived():
-            server = self.nova.get_server(server_id)
-            if server.task_state is not None:
-                return None
-            if server.host == host_name:
-                # Settled on the failed host: not started yet, or failed.
-                status = self.nova.evacuation_status(server_id)
-                if status in EVACUATION_FAILED:
-                    raise exception.RecoveryFailed(
-                        reason=f'Nova reports the evacuation of instance '
-                               f'{server_id} {status}')
-                return None
-            if server.vm_state == 'error' and target_state != 'error':
-                raise exception.RecoveryFailed(
-                    reason=f'instance {server_id} went to error on host '
-                           f'{server.host}')
-            return server
-
-        server = self.wait_until(
-            arrived, CONF.wait_period_after_evacuation,
-            f'instance {server_id} to arrive on another host')
-        if target_state == 'stopped' and server.vm_state != 'stopped':
-            self.nova.stop_server(server_id)
-            self.wait_until(
-                lambda: self.nova.get_server(server_id).vm_state
-                == 'stopped',
-                CONF.wait_period_after_power_off,
-                f'evacuated instance {server_id} to stop')
-        elif target_state == 'error' and server.vm_state != 'error':
-            self.nova.reset_server_state(server_id, 'error')
-        self.update_details(
-            f"Instance '{server_id}' is on host '{server.host}' in state "
-            f"'{target_state}'", 0.8)
 
 
 class UnfenceHostTask(base.HealerTask):

@@ -14,6 +14,32 @@ class FakeInventory:
 
     def __init__(self):
         self.hosts = {}
+        self.vmoves = {}
+        self.failed_hosts = set()
+
+    def get_notification(self, notification_uuid):
+        return {'notification_uuid': notification_uuid,
+                'created_at': '2026-01-01T00:00:00.000000Z'}
+
+    def open_host_failures(self):
+        return set(self.failed_hosts)
+
+    def start_vmove(self, notification_uuid, instance_uuid, source_host,
+                    instance_name=None, target_state=None):
+        return dict(self.vmoves.setdefault(
+            (notification_uuid, instance_uuid),
+            {'instance_uuid': instance_uuid, 'source_host': source_host,
+             'status': 'pending', 'phase': 'new', 'lock': 'none',
+             'target_state': target_state, 'evacuations': 0}))
+
+    def update_vmove(self, notification_uuid, instance_uuid, **values):
+        vmove = self.vmoves[(notification_uuid, instance_uuid)]
+        vmove.update(values)
+        return dict(vmove)
+
+    def list_vmoves(self, notification_uuid):
+        return [dict(vmove) for (uuid, _), vmove in self.vmoves.items()
+                if uuid == notification_uuid]
 
     def add_host(self, name, reserved=False, on_maintenance=False,
                  fencing_driver=None, fencing_params=None):

@@ -19,6 +19,7 @@ class FakeNova:
                                     disabled_reason=None)
                          for host in hosts}
         self.servers = {}
+        self.migrations = []
         self.aggregates = []
         self.calls = []
         self.evacuate_keeps_stopped = evacuate_keeps_stopped
@@ -111,11 +112,17 @@ class FakeNova:
             arrives = 'stopped'
         if server['vm_state'] == 'error' and not boot:
             arrives = 'stopped'
+        self.migrations.append(nova.Migration(
+            id=len(self.migrations) + 1, instance_uuid=server_id,
+            status='done', source_compute=server['host'],
+            dest_compute=target, created_at='2999-01-01T00:00:00.000000',
+            updated_at=None))
         server.update(host=target, vm_state=arrives, task_state=None)
 
-    def evacuation_status(self, server_id):
-        # Evacuations here end at once, so only a refused one has a record.
-        return None
+    def evacuations(self, source_host, instance_uuid=None):
+        return [record for record in self.migrations
+                if record.source_compute == source_host
+                and instance_uuid in (None, record.instance_uuid)]
 
     def list_aggregates(self):
         return list(self.aggregates)

@@ -60,8 +60,8 @@ def test_duplicate_window_ends(notifying):
     database = notifying
     database.create_notification(_values(), 60)
     with database.session() as session:
-        session.execute(sa.update(models.Notification).values(
-            created_at=models.utcnow() - datetime.timedelta(seconds=61)))
+        session.execute(sa.update(models.NotificationKey).values(
+            expires_at=models.utcnow() - datetime.timedelta(seconds=1)))
     _, created = database.create_notification(_values(), 60)
     assert created
 
@@ -72,9 +72,50 @@ def test_same_notification_id_is_stored_once(notifying):
     first, created = database.create_notification(
         _values(notification_uuid=uuid), 0)
     assert created and first['notification_uuid'] == uuid
-    _, created = database.create_notification(
-        _values(hostname='compute-2', notification_uuid=uuid), 0)
-    assert not created
+    again, created = database.create_notification(
+        _values(notification_uuid=uuid), 0)
+    assert not created and again == first
+
+
+def test_a_reused_id_with_other_content_is_refused(notifying):
+    database = notifying
+    uuid = '8e0b6d5a-5f7c-4c61-9a0e-3f8f7c7e2b10'
+    database.create_notification(_values(notification_uuid=uuid), 0)
+    with pytest.raises(exception.Conflict) as caught:
+        database.create_notification(
+            _values(notification_uuid=uuid, payload={'event': 'STARTED'}), 0)
+    assert caught.value.message == (
+        f'Conflict: notification_uuid {uuid} already names another '
+        f'notification')
+    assert len(database.list_notifications()) == 1
+
+
+@pytest.mark.parametrize('with_id', [False, True])
+def test_concurrent_duplicates_are_stored_once(notifying, with_id):
+    database = notifying
+    barrier = threading.Barrier(6)
+    answers, errors = [], []
+
+    def send(number):
+        values = _values()
+        if with_id:
+            values['notification_uuid'] = (
+                'aaaaaaaa-0000-4000-8000-00000000000' + str(number % 2))
+        barrier.wait()
+        try:
+            answers.append(database.create_notification(values, 180))
+        except exception.HahealerException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(database.list_notifications()) == 1
+    assert sum(created for _, created in answers) == 1
+    assert len({record['notification_uuid'] for record, _ in answers}) == 1
 
 
 def test_claims_are_exclusive_under_contention(notifying):
@@ -108,38 +149,84 @@ def test_expired_lease_is_taken_over_once(notifying):
     uuid = record['notification_uuid']
     assert database.claim_notification(uuid, 'dead-engine', 60)
     assert database.expired_leases() == []
-    assert not database.take_over_notification(uuid, 'other', 60)
+    assert database.take_over_notification(uuid, 'other', 60, 3) is None
     with database.session() as session:
         session.execute(sa.update(models.Notification).values(
             lease_expires_at=models.utcnow() - datetime.timedelta(1)))
     assert database.expired_leases() == [uuid]
-    assert database.take_over_notification(uuid, 'other', 60)
-    assert not database.take_over_notification(uuid, 'third', 60)
-    assert database.get_notification(uuid)['owner'] == 'other'
-    assert not database.finish_notification(uuid, 'dead-engine', 'finished')
-    assert database.finish_notification(uuid, 'other', 'finished')
+    assert database.take_over_notification(uuid, 'other', 60, 3) == 2
+    assert database.take_over_notification(uuid, 'third', 60, 3) is None
+    stored = database.get_notification(uuid)
+    assert (stored['owner'], stored['generation'],
+            stored['takeovers']) == ('other', 2, 1)
+    # The stale owner's renewal and finish match nothing.
+    assert not database.renew_lease(uuid, 'dead-engine', 1, 60)
+    assert not database.finish_notification(uuid, 'dead-engine', 1,
+                                            'finished')
+    assert not database.finish_notification(uuid, 'other', 1, 'finished')
+    assert database.finish_notification(uuid, 'other', 2, 'finished')
     assert database.get_notification(uuid)['status'] == 'finished'
+
+
+def _expire(database):
+    with database.session() as session:
+        session.execute(sa.update(models.Notification).values(
+            lease_expires_at=models.utcnow() - datetime.timedelta(1)))
+
+
+def test_takeovers_are_bounded(notifying):
+    database = notifying
+    record, _ = database.create_notification(_values(), 0)
+    uuid = record['notification_uuid']
+    database.claim_notification(uuid, 'engine-0', 60)
+    for number in (1, 2):
+        _expire(database)
+        assert database.take_over_notification(uuid, f'engine-{number}', 60,
+                                               2) is not None
+    _expire(database)
+    assert database.take_over_notification(uuid, 'engine-3', 60, 2) is None
+    stored = database.get_notification(uuid)
+    assert stored['status'] == 'failed'
+    assert stored['reason'].startswith('given up after 2 takeovers')
+    assert 'engine-2' in stored['reason']
+
+
+def test_abandoned_running_rows_end_failed(notifying):
+    database = notifying
+    record, _ = database.create_notification(_values(), 0)
+    uuid = record['notification_uuid']
+    database.claim_notification(uuid, 'gone', 60)
+    assert database.fail_abandoned(3600) == []
+    _expire(database)
+    assert database.fail_abandoned(3600) == [uuid]
+    stored = database.get_notification(uuid)
+    assert stored['status'] == 'failed' and 'gone' in stored['reason']
 
 
 def test_release_makes_it_resumable_at_once(notifying):
     database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
-    database.claim_notification(uuid, 'stopping', 60)
-    assert database.release_notification(uuid, 'stopping')
+    generation = database.claim_notification(uuid, 'stopping', 60)
+    assert database.release_notification(uuid, 'stopping', generation)
     assert database.expired_leases() == [uuid]
+    # A hand-over is not counted against the takeover bound.
+    assert database.take_over_notification(uuid, 'next', 60, 0) is not None
+    assert database.get_notification(uuid)['takeovers'] == 0
 
 
 def test_error_is_retried_once_then_fails(notifying):
     database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
-    database.claim_notification(uuid, 'e', 60)
-    database.finish_notification(uuid, 'e', 'error', 'Nova said no')
+    generation = database.claim_notification(uuid, 'e', 60)
+    database.finish_notification(uuid, 'e', generation, 'error',
+                                 'Nova said no')
     assert database.fail_exhausted_errors(2) == 0
     assert database.requeue_errors(2) == [uuid]
-    database.claim_notification(uuid, 'e', 60)
-    database.finish_notification(uuid, 'e', 'error', 'Nova said no again')
+    generation = database.claim_notification(uuid, 'e', 60)
+    database.finish_notification(uuid, 'e', generation, 'error',
+                                 'Nova said no again')
     assert database.requeue_errors(2) == []
     assert database.fail_exhausted_errors(2) == 1
     assert database.get_notification(uuid)['status'] == 'failed'
@@ -149,9 +236,9 @@ def test_held_errors_wait_for_an_operator(notifying):
     database = notifying
     record, _ = database.create_notification(_values(), 0)
     uuid = record['notification_uuid']
-    database.claim_notification(uuid, 'e', 60)
-    database.finish_notification(uuid, 'e', 'error', 'storm protection',
-                                 held=True)
+    generation = database.claim_notification(uuid, 'e', 60)
+    database.finish_notification(uuid, 'e', generation, 'error',
+                                 'storm protection', held=True)
     assert database.requeue_errors(2) == []
     assert database.fail_exhausted_errors(2) == 0
     with pytest.raises(exception.Conflict) as caught:
@@ -159,7 +246,7 @@ def test_held_errors_wait_for_an_operator(notifying):
     assert '--force' in caught.value.message
     released = database.retry_notification(uuid, force=True)
     assert released['status'] == 'new' and not released['held']
-    assert database.is_forced(uuid)
+    assert not database.storm_decision_needed(uuid)
 
 
 def test_only_error_and_failed_can_be_retried(notifying):
@@ -230,10 +317,14 @@ def test_host_secrets_are_masked(database):
     shown = database.create_host(
         'host1', 'rack1', fencing_driver='ipmi',
         fencing_params={'address': '10.0.0.1', 'password': 's3cret'},
-        secrets_of=lambda driver: {'password'})
+        mask=lambda driver, params: {
+            key: '***' if key == 'password' else value
+            for key, value in params.items()})
     assert shown['fencing_params'] == {'address': '10.0.0.1',
                                        'password': '***'}
     assert database.get_host('host1').fencing_params['password'] == 's3cret'
+    assert database.show_host('host1')['fencing_params'] == {
+        'address': '***', 'password': '***'}, 'masked unless told otherwise'
 
 
 def test_notifications_need_a_known_host(database):

@@ -1,0 +1,414 @@
+"""The notification queue: intake, ownership and the end of each recovery.
+
+Every change of a notification's state is a compare-and-set on (status,
+owner, generation). A claim or a takeover gives the row a new generation,
+the fencing token its owner carries: once another engine has taken the row
+over, the old owner's renewals and its finish match nothing. Lease times
+are the database's, so engines' clocks never meet.
+"""
+
+import datetime
+import hashlib
+import json
+
+import sqlalchemy as sa
+from oslo_utils import uuidutils
+from sqlalchemy import exc as sa_exc
+
+from hahealer import exception
+from hahealer.db import connection
+from hahealer.db import models
+
+NEW = 'new'
+RUNNING = 'running'
+FINISHED = 'finished'
+IGNORED = 'ignored'
+ERROR = 'error'
+FAILED = 'failed'
+STATUSES = (NEW, RUNNING, FINISHED, IGNORED, ERROR, FAILED)
+TERMINAL = (FINISHED, IGNORED, FAILED)
+
+N = models.Notification
+# A concurrent insert of the same key loses on the unique constraint; the
+# next try finds the winner's row.
+_INSERT_TRIES = 3
+
+
+class _Raced(Exception):
+    """Another engine stored the same failure first."""
+
+
+def fingerprint(notification_type, hostname, payload):
+    """Same type, host and payload: the same failure reported again."""
+    canonical = json.dumps([notification_type, hostname, payload],
+                           sort_keys=True, separators=(',', ':'))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def notification_to_dict(row):
+    return {
+        'notification_uuid': row.uuid,
+        'type': row.type,
+        'hostname': row.hostname,
+        'generated_time': connection.iso(row.generated_time),
+        'payload': row.payload,
+        'status': row.status,
+        'reason': row.reason,
+        'attempts': row.attempts,
+        'takeovers': row.takeovers,
+        'generation': row.generation,
+        'held': row.held,
+        'owner': row.owner,
+        'created_at': connection.iso(row.created_at),
+        'updated_at': connection.iso(row.updated_at),
+        'started_at': connection.iso(row.started_at),
+        'finished_at': connection.iso(row.finished_at),
+    }
+
+
+def _later(now, seconds):
+    return now + datetime.timedelta(seconds=seconds)
+
+
+class QueueQueries:
+    """Notification rows, for the engine and the RPC API."""
+
+    # --- intake -------------------------------------------------------
+
+    def create_notification(self, values, duplicate_window):
+        """Store a notification; return (record, created).
+
+        A notification whose id is known with the same content, or with the
+        fingerprint of one stored within ``duplicate_window`` seconds, is
+        not stored again: the earlier record comes back with created False.
+        Conflict when the id already names another notification; NotFound
+        when its host is in no segment.
+        """
+        print_ = fingerprint(values['type'], values['hostname'],
+                             values['payload'])
+        for _ in range(_INSERT_TRIES):
+            try:
+                return self._insert(values, print_, duplicate_window)
+            except (sa_exc.IntegrityError, _Raced):
+                continue
+        raise exception.Conflict(
+            reason=f"notification for host {values['hostname']} could not "
+                   f"be stored: it is being stored concurrently; send it "
+                   f"again")
+
+    def _insert(self, values, print_, duplicate_window):
+        given_uuid = values.get('notification_uuid')
+        with self.session() as session:
+            if session.scalar(sa.select(models.Host.id).filter_by(
+                    name=values['hostname'])) is None:
+                raise exception.NotFound(kind='Host', name=values['hostname'])
+            if given_uuid:
+                existing = session.scalar(sa.select(N).filter_by(
+                    uuid=given_uuid))
+                if existing is not None:
+                    if existing.fingerprint != print_:
+                        raise exception.Conflict(
+                            reason=f'notification_uuid {given_uuid} already '
+                                   f'names another notification')
+                    return notification_to_dict(existing), False
+            now = self.now(session)
+            key = session.get(models.NotificationKey, print_)
+            if key is not None and key.expires_at > now:
+                existing = session.scalar(sa.select(N).filter_by(
+                    uuid=key.notification_uuid))
+                if existing is not None:
+                    return notification_to_dict(existing), False
+            row = N(uuid=given_uuid or uuidutils.generate_uuid(),
+                    type=values['type'], hostname=values['hostname'],
+                    generated_time=values['generated_time'],
+                    payload=values['payload'], fingerprint=print_,
+                    status=values.get('status', NEW),
+                    reason=values.get('reason'), attempts=0, generation=0,
+                    takeovers=0, created_at=now, updated_at=now)
+            if row.status in TERMINAL:
+                row.finished_at = now
+            session.add(row)
+            expires = _later(now, duplicate_window)
+            if key is None:
+                session.add(models.NotificationKey(
+                    fingerprint=print_, notification_uuid=row.uuid,
+                    expires_at=expires))
+            else:
+                # Take over an expired key only if nobody else just did.
+                taken = session.execute(
+                    sa.update(models.NotificationKey)
+                    .where(models.NotificationKey.fingerprint == print_,
+                           models.NotificationKey.expires_at == key.expires_at,
+                           models.NotificationKey.notification_uuid
+                           == key.notification_uuid)
+                    .values(notification_uuid=row.uuid, expires_at=expires)
+                    .execution_options(synchronize_session=False))
+                if taken.rowcount != 1:
+                    raise _Raced()
+            session.flush()
+            return notification_to_dict(row), True
+
+    # --- reading ------------------------------------------------------
+
+    def get_notification(self, notification_uuid):
+        with self.session() as session:
+            return notification_to_dict(
+                self._notification(session, notification_uuid))
+
+    def _notification(self, session, notification_uuid):
+        row = session.scalar(sa.select(N).filter_by(uuid=notification_uuid))
+        if row is None:
+            raise exception.NotFound(kind='Notification',
+                                     name=notification_uuid)
+        return row
+
+    def list_notifications(self, status=None, type=None, hostname=None,
+                           since=None, limit=100, marker=None):
+        """Newest first; ``marker`` is the last uuid of the previous page."""
+        query = sa.select(N)
+        if status:
+            query = query.filter(N.status == status)
+        if type:
+            query = query.filter(N.type == type)
+        if hostname:
+            query = query.filter(N.hostname == hostname)
+        if since:
+            query = query.filter(N.created_at >= since)
+        with self.session() as session:
+            if marker:
+                last = self._notification(session, marker)
+                query = query.filter(N.id < last.id)
+            rows = session.scalars(query.order_by(N.id.desc()).limit(limit))
+            return [notification_to_dict(row) for row in rows]
+
+    def open_host_failures(self):
+        """Hosts whose failure is being recovered or waits to be."""
+        with self.session() as session:
+            return set(session.scalars(
+                sa.select(N.hostname).distinct()
+                .filter(N.type == 'COMPUTE_HOST', N.held.is_(False),
+                        N.status.in_((NEW, RUNNING)))))
+
+    # --- ownership ----------------------------------------------------
+
+    def _set(self, session, notification_uuid, where, **values):
+        """Compare-and-set within ``session``; True if the row matched."""
+        result = session.execute(
+            sa.update(N).where(N.uuid == notification_uuid, *where)
+            .values(**values).execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    def claim_notification(self, notification_uuid, owner, lease_seconds):
+        """new -> running for ``owner``: its generation, or None if lost."""
+        with self.session() as session:
+            now = self.now(session)
+            if not self._set(session, notification_uuid, [N.status == NEW],
+                             status=RUNNING, owner=owner, started_at=now,
+                             reason=None, updated_at=now,
+                             lease_expires_at=_later(now, lease_seconds),
+                             attempts=N.attempts + 1,
+                             generation=N.generation + 1):
+                return None
+            return self._generation(session, notification_uuid)
+
+    def take_over_notification(self, notification_uuid, owner,
+                               lease_seconds, max_takeovers):
+        """Claim a running notification whose lease expired.
+
+        Its generation, or None if lost. Taking over from an engine that
+        vanished counts: past ``max_takeovers`` the notification ends
+        failed instead (a recovery that keeps killing its engines). One
+        handed over by a stopping engine (no owner) does not count.
+        """
+        with self.session() as session:
+            now = self.now(session)
+            row = session.scalar(sa.select(N).filter(
+                N.uuid == notification_uuid, N.status == RUNNING,
+                N.lease_expires_at < now))
+            if row is None:
+                return None
+            vanished = row.owner is not None
+            where = [N.status == RUNNING, N.generation == row.generation,
+                     N.lease_expires_at < now]
+            if vanished and row.takeovers >= max_takeovers:
+                self._set(session, notification_uuid, where, status=FAILED,
+                          owner=None, lease_expires_at=None, finished_at=now,
+                          updated_at=now,
+                          reason=f'given up after {row.takeovers} takeovers: '
+                                 f'each engine that worked on it stopped '
+                                 f'before it ended (last one: {row.owner}). '
+                                 f'{row.reason or ""}'.strip())
+                return None
+            if not self._set(session, notification_uuid, where, owner=owner,
+                             updated_at=now,
+                             lease_expires_at=_later(now, lease_seconds),
+                             takeovers=N.takeovers + int(vanished),
+                             generation=N.generation + 1):
+                return None
+            return row.generation + 1
+
+    def _generation(self, session, notification_uuid):
+        return session.scalar(sa.select(N.generation).filter_by(
+            uuid=notification_uuid))
+
+    def _owned(self, owner, generation):
+        return [N.status == RUNNING, N.owner == owner,
+                N.generation == generation]
+
+    def renew_lease(self, notification_uuid, owner, generation,
+                    lease_seconds):
+        """Extend the lease; False when the row is no longer ours."""
+        with self.session() as session:
+            now = self.now(session)
+            return self._set(session, notification_uuid,
+                             self._owned(owner, generation),
+                             lease_expires_at=_later(now, lease_seconds))
+
+    def release_notification(self, notification_uuid, owner, generation):
+        """Hand it over now, to any engine (this one is stopping)."""
+        with self.session() as session:
+            now = self.now(session)
+            return self._set(session, notification_uuid,
+                             self._owned(owner, generation), owner=None,
+                             lease_expires_at=now, updated_at=now)
+
+    def finish_notification(self, notification_uuid, owner, generation,
+                            status, reason=None, held=False):
+        """Record the end of a recovery run; False when no longer ours."""
+        with self.session() as session:
+            now = self.now(session)
+            return self._set(session, notification_uuid,
+                             self._owned(owner, generation), status=status,
+                             reason=reason, held=held, owner=None,
+                             lease_expires_at=None, finished_at=now,
+                             updated_at=now)
+
+    def clear_storm(self, notification_uuid, owner, generation):
+        """Store that storm protection let this recovery through."""
+        with self.session() as session:
+            return self._set(session, notification_uuid,
+                             self._owned(owner, generation),
+                             storm_cleared=True)
+
+    def storm_decision_needed(self, notification_uuid):
+        """False once decided, or when an operator forced it through."""
+        with self.session() as session:
+            row = self._notification(session, notification_uuid)
+            return not (row.forced or row.storm_cleared)
+
+    # --- the periodic sweep -------------------------------------------
+
+    def expired_leases(self):
+        with self.session() as session:
+            now = self.now(session)
+            return list(session.scalars(
+                sa.select(N.uuid).filter(N.status == RUNNING,
+                                         N.lease_expires_at < now)
+                .order_by(N.id)))
+
+    def fail_abandoned(self, seconds):
+        """Running rows nobody renewed for ``seconds`` end failed."""
+        with self.session() as session:
+            before = _later(self.now(session), -seconds)
+            rows = list(session.execute(
+                sa.select(N.uuid, N.generation, N.owner).filter(
+                    N.status == RUNNING, N.lease_expires_at < before)))
+            failed = []
+            for uuid, generation, owner in rows:
+                if self._set(session, uuid,
+                             [N.status == RUNNING, N.generation == generation],
+                             status=FAILED, owner=None, lease_expires_at=None,
+                             finished_at=models.utcnow(),
+                             reason=f'no engine worked on it for more than '
+                                    f'{seconds:g} s (last owner: {owner})'):
+                    failed.append(uuid)
+            return failed
+
+    def new_notifications_older_than(self, seconds):
+        with self.session() as session:
+            before = _later(self.now(session), -seconds)
+            return list(session.scalars(
+                sa.select(N.uuid).filter(N.status == NEW,
+                                         N.updated_at <= before)
+                .order_by(N.id)))
+
+    def requeue_errors(self, max_attempts):
+        """Errors not yet retried (and not held) go back to new."""
+        with self.session() as session:
+            rows = list(session.execute(
+                sa.select(N.uuid, N.generation).filter(
+                    N.status == ERROR, N.held.is_(False),
+                    N.attempts < max_attempts)))
+            return [uuid for uuid, generation in rows
+                    if self._set(session, uuid,
+                                 [N.status == ERROR,
+                                  N.generation == generation],
+                                 status=NEW, updated_at=models.utcnow())]
+
+    def fail_exhausted_errors(self, max_attempts):
+        """Errors retried already end failed."""
+        with self.session() as session:
+            result = session.execute(
+                sa.update(N).where(N.status == ERROR, N.held.is_(False),
+                                   N.attempts >= max_attempts)
+                .values(status=FAILED, finished_at=models.utcnow(),
+                        updated_at=models.utcnow()))
+            return result.rowcount
+
+    def expire_notifications(self, seconds):
+        """New or error notifications older than ``seconds`` end failed."""
+        with self.session() as session:
+            before = _later(self.now(session), -seconds)
+            rows = session.scalars(sa.select(N).filter(
+                N.status.in_((NEW, ERROR)), N.created_at <= before))
+            uuids = []
+            for row in rows:
+                if self._set(session, row.uuid,
+                             [N.status == row.status,
+                              N.generation == row.generation],
+                             status=FAILED, finished_at=models.utcnow(),
+                             reason=(f'expired: still {row.status} after '
+                                     f'{seconds:g} s. {row.reason or ""}'
+                                     ).strip()):
+                    uuids.append(row.uuid)
+            return uuids
+
+    def retry_notification(self, notification_uuid, force=False):
+        """An operator's retry: error or failed goes back to new."""
+        with self.session() as session:
+            row = self._notification(session, notification_uuid)
+            if row.status not in (ERROR, FAILED):
+                raise exception.Conflict(
+                    reason=f'notification {notification_uuid} is '
+                           f'{row.status}; only error and failed ones can '
+                           f'be retried')
+            if row.held and not force:
+                raise exception.Conflict(
+                    reason=f'notification {notification_uuid} is held by '
+                           f'storm protection; release it with --force '
+                           f'once the cause is understood')
+            if not self._set(session, notification_uuid,
+                             [N.status == row.status,
+                              N.generation == row.generation],
+                             status=NEW, held=False,
+                             forced=row.forced or force, attempts=0,
+                             takeovers=0, finished_at=None,
+                             updated_at=models.utcnow()):
+                raise exception.Conflict(
+                    reason=f'notification {notification_uuid} changed '
+                           f'while being retried; look at it again')
+            session.expire_all()
+            return notification_to_dict(
+                self._notification(session, notification_uuid))
+
+    def failed_hosts_since(self, since, segment_name=None):
+        """Hosts with a host failure being or having been recovered."""
+        query = (sa.select(N.hostname).distinct()
+                 .filter(N.type == 'COMPUTE_HOST', N.started_at >= since,
+                         N.status.in_((RUNNING, FINISHED, ERROR, FAILED))))
+        if segment_name:
+            query = (query.join(models.Host, models.Host.name == N.hostname)
+                     .join(models.Segment)
+                     .filter(models.Segment.name == segment_name))
+        with self.session() as session:
+            return set(session.scalars(query))
