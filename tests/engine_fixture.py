@@ -45,6 +45,10 @@ def write_config(directory, compute_url, database_url=None, **sections):
     parser['host_failure'] = {'quick_evacuate_level': '1'}
     if database_url:
         parser['database'] = {'connection': database_url}
+        if not database_url.startswith('sqlite'):
+            # Engines sharing a networked database share their locks too.
+            parser['coordination'] = {'backend_url':
+                                      'redis://127.0.0.1:6379'}
     for group, values in sections.items():
         if group not in parser:
             parser[group] = {}

@@ -91,8 +91,8 @@ def _seed(config):
             'generated_time': datetime.datetime(2026, 11, 21, 3),
             'payload': {'event': 'STOPPED', 'host_status': 'NORMAL'},
             'notification_uuid': HELD}, 0)
-        database.claim_notification(HELD, 'docs', 60)
-        database.finish_notification(HELD, 'docs', 'error',
+        generation = database.claim_notification(HELD, 'docs', 60)
+        database.finish_notification(HELD, 'docs', generation, 'error',
                                      'storm protection: seeded', held=True)
     finally:
         database.dispose()

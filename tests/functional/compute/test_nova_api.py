@@ -105,16 +105,23 @@ def test_a_request_that_never_answers_times_out(nova_sim):
                                     retries=0)
     api.get_compute_service('host1')
     nova_sim.set_faults(latency=3)
-    with pytest.raises(exception.ComputeUnavailable):
+    with pytest.raises(exception.ComputeUnavailable) as caught:
         api.get_compute_service('host1')
+    assert caught.value.message.endswith('no answer within 0.5 s')
+    assert caught.value.__cause__ is None, 'nothing unstorable attached'
 
 
-def test_evacuation_status_reads_the_migration_record(nova_sim):
+def test_evacuations_read_nova_s_migration_records(nova_sim):
     api = nova.NovaAPI.for_endpoint(nova_sim.compute_url)
-    server = api.list_servers('host1')[0]
-    assert api.evacuation_status(server.id) is None
+    server, other = api.list_servers('host1')[:2]
+    assert api.evacuations('host1') == []
     nova_sim.kill_host('host1')
     api.force_down_service('host1')
     api.evacuate_server(server.id, boot=True)
-    assert api.evacuation_status(server.id) in ('accepted', 'pre-migrating',
-                                                'done')
+    api.evacuate_server(other.id, boot=True)
+    [record] = api.evacuations('host1', server.id)
+    assert record.instance_uuid == server.id
+    assert record.source_compute == 'host1' and not record.failed
+    assert record.status in ('accepted', 'pre-migrating', 'done')
+    assert {r.instance_uuid for r in api.evacuations('host1')} == {
+        server.id, other.id}

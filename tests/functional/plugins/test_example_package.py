@@ -189,7 +189,8 @@ def test_an_interrupted_summary_is_sent_again_alike_on_resume(
 
     # The engine that takes over resumes the flow where it stopped.
     harness.stopping.clear()
-    result = harness.recovery.run(harness.database.get_notification(uuid))
+    result = harness.recovery.run(harness.database.get_notification(uuid),
+                                  base.Unleased())
     assert (result.status, result.reason) == ('finished', None)
 
     first, again = webhook.requests
