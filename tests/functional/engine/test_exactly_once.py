@@ -20,7 +20,6 @@ from tests.functional.engine.test_service import HOST_DOWN
 from tests.functional.engine.test_service import HOSTS
 from tests.functional.engine.test_service import _fail_host1
 from tests.functional.engine.test_service import _moved_once_and_unlocked
-from tests.functional.engine.test_service import engine_client  # noqa: F401
 
 NOVA_TIMEOUT = 2
 

@@ -10,7 +10,6 @@ import pytest
 
 from hahealer import exception
 from hahealer import notifications
-from hahealer import rpc
 from tests import engine_fixture
 from tests import scenario
 
@@ -64,22 +63,6 @@ def running(tmp_path, nova_sim, engine_factory, engine_client):
                                     hosts=HOSTS)
     engine_factory(config)
     return config, engine_client(config)
-
-
-@pytest.fixture
-def engine_client():
-    """engine_client(config_path): an RPC client on the config's topic."""
-    clients = []
-
-    def make(config_path, timeout=20):
-        client = rpc.EngineClient.from_config_files([str(config_path)],
-                                                    timeout=timeout)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 @pytest.mark.parametrize('backend', ['sqlite', 'postgresql'])
