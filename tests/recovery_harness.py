@@ -61,6 +61,16 @@ class Harness:
         generation = self.database.claim_notification(notification_uuid,
                                                       owner, 60)
         assert generation is not None
+        return self._run(notification_uuid, owner, generation, since)
+
+    def resume(self, notification_uuid, owner):
+        """Run a notification this owner took over; the final record."""
+        record = self.database.get_notification(notification_uuid)
+        assert record['owner'] == owner
+        return self._run(notification_uuid, owner, record['generation'],
+                         time.monotonic())
+
+    def _run(self, notification_uuid, owner, generation, since):
         held = lease.Lease(self.database, notification_uuid, owner,
                            generation, 60, since)
         result = self.recovery.run(

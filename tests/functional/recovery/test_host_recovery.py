@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from hahealer import metrics
+from hahealer.compute import nova
 from hahealer.sim import bmc as simulated_bmc
 from tests import scenario
 
@@ -166,6 +167,41 @@ def test_level_2_fences_through_ipmi_before_forcing_down(conf, cloud, bmc):
         "Forced the compute service of host 'host1' down")
     logged = ' '.join(messages) + str(record)
     assert BMC_PASSWORD not in logged
+
+
+def test_nothing_is_powered_off_while_nova_cannot_be_used(conf, cloud, bmc):
+    sim, client, harness = cloud(fencing=_ipmi(bmc), instances_per_host=2)
+    sim.kill_host('host1')
+    # Nova stops answering (wrong endpoint or credentials): evacuating
+    # would be impossible after the power-off.
+    harness.resources.nova = nova.NovaAPI.for_endpoint(
+        'http://127.0.0.1:9/v2.1', timeout=1, retries=0)
+    record = harness.host_failure('host1')
+    assert record['status'] == 'error'
+    assert record['reason'].startswith('Not fencing host host1: Nova cannot '
+                                       'be used to recover it')
+    assert bmc.power_off_requests == 0 and bmc.power_state == 'on'
+
+
+def test_storm_protection_decides_once_per_notification(level_1, cloud):
+    sim, client, harness = cloud(hosts=4, instances_per_host=1)
+    sim.kill_host('host1')
+    uuid = harness.notify('COMPUTE_HOST', 'host1',
+                          {'event': 'STOPPED', 'host_status': 'NORMAL'})
+    generation = harness.database.claim_notification(uuid, 'first', 60)
+    assert harness.database.clear_storm(uuid, 'first', generation)
+    harness.database.release_notification(uuid, 'first', generation)
+    # By the time another engine resumes it, one failed host is a storm;
+    # the recovery that was let through goes on all the same.
+    level_1.override('host_failure', storm_max_failed_percent=1)
+    harness.database.take_over_notification(uuid, 'next', 60, 3)
+    record = harness.resume(uuid, 'next')
+    assert record['status'] == 'finished', record['reason']
+    assert _on_host(client, 'host1') == []
+    # A notification that was never let through is held.
+    sim.kill_host('host2')
+    held = harness.host_failure('host2')
+    assert held['held'] and held['reason'].startswith('storm protection')
 
 
 @pytest.mark.parametrize('knob, reason', [
