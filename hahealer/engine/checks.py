@@ -12,6 +12,7 @@ from hahealer import exception
 from hahealer import fencing
 from hahealer.db import api as db_api
 from hahealer.db import migration
+from hahealer.engine import coordination
 from hahealer.engine import flows
 
 LOG = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ def run(conf, database=None):
     try:
         migration.check_current(database.engine)
         report.warnings.extend(_fencing_warnings(conf, database))
+        if (database.networked
+                and conf.coordination.backend_url.startswith('file://')):
+            coordination.check_shared(conf.coordination.backend_url, True)
     except exception.ConfigurationError as exc:
         report.errors.append(exc.kwargs['reason'])
     finally:
@@ -72,6 +76,11 @@ def _fencing_warnings(conf, database):
                 f"host {host['name']} names fencing driver '{driver}', "
                 f"which is not installed; available: "
                 f"{', '.join(available)}")
+        elif driver == 'noop':
+            warnings.append(
+                f"host {host['name']} uses the noop fencing driver: its "
+                f"failure is recovered without any power-off, and its "
+                f"instances run twice if it is still alive")
         elif not driver and conf.host_failure.quick_evacuate_level == 2:
             warnings.append(
                 f"host {host['name']} has no fencing driver: with "

@@ -19,8 +19,32 @@ def database(tmp_path):
 
 
 def test_a_good_configuration_passes_quietly(conf, database):
-    database.create_host('compute-1', 'rack1', fencing_driver='noop')
+    database.create_host('compute-1', 'rack1', fencing_driver='redfish',
+                         fencing_params={'address': 'https://bmc-1',
+                                         'username': 'admin',
+                                         'password': 'secret',
+                                         'system_id': '1'})
     assert checks.check_startup(CONF, database) == []
+
+
+def test_hosts_fenced_by_noop_are_named(conf, database):
+    database.create_host('compute-1', 'rack1', fencing_driver='noop')
+    assert checks.check_startup(CONF, database) == [
+        'host compute-1 uses the noop fencing driver: its failure is '
+        'recovered without any power-off, and its instances run twice if '
+        'it is still alive']
+
+
+def test_file_locks_with_a_networked_database_are_refused(
+        conf, database_url_factory):
+    networked = db_api.Database(database_url_factory('postgresql'))
+    migration.upgrade(networked.engine)
+    try:
+        report = checks.run(CONF, networked)
+    finally:
+        networked.dispose()
+    assert any('file:// lock directory, which locks one machine only'
+               in error for error in report.errors)
 
 
 def test_level_1_warns_of_its_risk(conf, database, caplog):
