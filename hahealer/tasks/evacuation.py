@@ -314,6 +314,7 @@ class EvacuateInstancesTask(base.HealerTask):
         since = _time(notification['created_at']) - CLOCK_SKEW
         records = self.nova.evacuations(host_name)
         targets = target_states or {}
+        instance_list = self._with_unfinished_moves(host_name, instance_list)
         threads = max(1, min(CONF.host_failure_recovery_threads,
                              len(instance_list)))
         failed = {}
@@ -332,6 +333,20 @@ class EvacuateInstancesTask(base.HealerTask):
             # Only once every pipeline ended: a resumed run would race it.
             instance_locks.release_late_locks(self)
         self._report(host_name, instance_list, failed)
+
+    def _with_unfinished_moves(self, host_name, instance_list):
+        """Every instance this notification started to move, too: one an
+        earlier attempt evacuated may have left the host before the list
+        was made, and still needs its state restored and its lock taken
+        off."""
+        unfinished = [
+            vmove['instance_uuid'] for vmove in
+            self.resources.inventory.list_vmoves(
+                self.context.notification_uuid)
+            if vmove['source_host'] == host_name
+            and vmove['status'] not in ('succeeded', 'ignored')
+            and vmove['instance_uuid'] not in instance_list]
+        return list(instance_list) + unfinished
 
     def _save_instance(self, server_id, host_name, target_host, since,
                        records, target_state):
