@@ -25,16 +25,19 @@ class RedfishPeer:
     - ``refuse``: resets are answered 400 with a Redfish error.
     - ``stuck_on``: resets are accepted (204) and nothing happens.
     - ``unresponsive``: requests are read and never answered.
+    - ``garbage``: the system is answered 200 with a body that is not JSON.
     """
 
     def __init__(self, username, password, *, powered_on=True,
-                 refuse=False, stuck_on=False, unresponsive=False):
+                 refuse=False, stuck_on=False, unresponsive=False,
+                 garbage=False):
         self.username = username
         self.password = password
         self.power_state = 'On' if powered_on else 'Off'
         self.refuse = refuse
         self.stuck_on = stuck_on
         self.unresponsive = unresponsive
+        self.garbage = garbage
         #: ResetType of every reset request received
         self.reset_requests = []
         self._released = threading.Event()
@@ -115,7 +118,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         }
         document = documents.get(self.path.rstrip('/') or ROOT,
                                  documents.get(self.path))
-        if document is None:
+        if self.peer.garbage and document is documents[SYSTEM]:
+            self._answer_raw(200, b'<html>Service Temporarily Unavail')
+        elif document is None:
             self._answer(404, _error('Base.1.0.ResourceMissingAtURI',
                                      f'{self.path} does not exist.'))
         else:
@@ -146,6 +151,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _answer(self, status, document):
         body = b'' if document is None else json.dumps(document).encode()
+        self._answer_raw(status, body)
+
+    def _answer_raw(self, status, body):
         self.send_response(status)
         if body:
             self.send_header('Content-Type', 'application/json')

@@ -11,6 +11,7 @@ from hahealer import metrics
 from hahealer.compute import nova
 from hahealer.sim import bmc as simulated_bmc
 from tests import scenario
+from tests.functional.fencing import redfish_peer
 
 HA = {'HA_Enabled': 'True'}
 BMC_USER, BMC_PASSWORD = 'admin', 'bmc-s3cret'
@@ -223,6 +224,26 @@ def test_level_2_fails_closed(conf, cloud, bmc, knob, reason):
     service = scenario.compute_service(client, 'host1')
     assert service.status == 'disabled', 'the host stays disabled'
     assert not service.forced_down, 'an unfenced host is never forced down'
+
+
+def test_a_bmc_answering_garbage_fails_closed(conf, cloud):
+    conf.override('fencing', request_timeout=2, power_off_timeout=1)
+    with redfish_peer.RedfishPeer(BMC_USER, BMC_PASSWORD,
+                                  garbage=True) as peer:
+        sim, client, harness = cloud(
+            fencing=lambda host: ('redfish', peer.fencing_params())
+            if host == 'host1' else (None, None), instances_per_host=2)
+        sim.kill_host('host1')
+        record = harness.host_failure('host1')
+    assert record['status'] == 'error'
+    assert record['reason'].startswith(
+        'Fencing of host host1 failed: redfish driver: ')
+    assert BMC_PASSWORD not in record['reason']
+    assert peer.reset_requests == []
+    assert sim.counters()['evacuations']['accepted'] == 0
+    service = scenario.compute_service(client, 'host1')
+    assert service.status == 'disabled', 'the host stays disabled'
+    assert not service.forced_down
 
 
 def test_level_3_waits_for_nova_to_notice(conf, cloud):
