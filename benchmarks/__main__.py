@@ -1,10 +1,10 @@
-"""python -m benchmarks {intake,footprint,host_recovery} [options]"""
+"""python -m benchmarks {intake,footprint,host_recovery,chaos} [options]"""
 
 import importlib
 import signal
 import sys
 
-NAMES = ('intake', 'footprint', 'host_recovery')
+NAMES = ('intake', 'footprint', 'host_recovery', 'chaos')
 
 
 def _exit_on_sigterm(signum, frame):
