@@ -29,6 +29,9 @@ ROOT_END, NS_END = 'hhpart0', 'hhpart1'
 ROOT_ADDRESS, NS_ADDRESS = '10.99.0.1', '10.99.0.2'
 SERVICES = {'rabbitmq': 5672, 'postgresql': 5432, 'redis': 6379}
 NOVA_TIMEOUT = 2
+# A's host lock outlives the cut by its redis expiry (tooz's default is
+# 30 s); B waits that long before it can go on, so keep it short.
+LOCKS = 'redis://{}:6379?lock_timeout=10'
 
 
 def _ip(*args, check=True):
@@ -171,7 +174,8 @@ def test_a_partitioned_engine_is_taken_over_and_stays_quiet(
                'host_failure_recovery_threads': 2}
     config_b = engine_fixture.prepare(
         tmp_path / 'b', sim.compute_url, database_url, hosts=HOSTS,
-        DEFAULT=default, nova={'timeout': NOVA_TIMEOUT})
+        DEFAULT=default, nova={'timeout': NOVA_TIMEOUT},
+        coordination={'backend_url': LOCKS.format('127.0.0.1')})
     topic = configparser.ConfigParser(interpolation=None)
     topic.read(config_b)
     # A: the same topic, database and locks, through the forwarders.
@@ -182,7 +186,7 @@ def test_a_partitioned_engine_is_taken_over_and_stays_quiet(
         DEFAULT={**default,
                  'engine_topic': topic['DEFAULT']['engine_topic'],
                  'transport_url': f'rabbit://guest:guest@{via}:5672/'},
-        coordination={'backend_url': f'redis://{via}:6379'},
+        coordination={'backend_url': LOCKS.format(via)},
         nova={'timeout': NOVA_TIMEOUT})
 
     engine_a = NamespacedEngine(config_a, name='engine-a')
