@@ -38,7 +38,11 @@ _NOW = {
 class Connection:
     """Engine and sessions; SQLite writers queue on a lock."""
 
-    def __init__(self, connection, pool_size=10):
+    def __init__(self, connection, pool_size=10, timeout=None):
+        """``timeout``: seconds a networked database may stay silent on
+        one connection before the call fails (None: the driver's own).
+        An engine bounds it below its lease, so a database cut off
+        mid-query cannot hold the engine past the moment it must stop."""
         ensure_sqlite_directory(connection)
         kwargs = {}
         if connection.startswith('sqlite'):
@@ -48,6 +52,8 @@ class Connection:
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size,
                           pool_pre_ping=True)
+            if timeout:
+                kwargs['connect_args'] = _timeouts(connection, timeout)
         self.engine = sa.create_engine(connection, **kwargs)
         # SQLite lets one writer in at a time, and its busy handler backs
         # off in sleeps of up to 100 ms; queueing this process's
@@ -78,6 +84,22 @@ class Connection:
         if self._now_query is None:
             return models.utcnow()
         return session.scalar(sa.text(self._now_query))
+
+
+def _timeouts(connection, seconds):
+    """Driver options that end a call on a silent connection."""
+    whole = max(1, int(seconds))
+    if connection.startswith('postgresql'):
+        # tcp_user_timeout covers a peer that vanished mid-query, which
+        # keepalives alone would notice only after minutes.
+        return {'connect_timeout': whole,
+                'tcp_user_timeout': whole * 1000,
+                'keepalives': 1, 'keepalives_idle': whole,
+                'keepalives_interval': 1, 'keepalives_count': 3}
+    if connection.startswith('mysql'):
+        return {'connect_timeout': whole, 'read_timeout': whole,
+                'write_timeout': whole}
+    return {}
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):

@@ -139,6 +139,10 @@ class Dispatcher:
             reason = getattr(exc, 'message', None) or (
                 f'{type(exc).__name__}: {exc}')
             result = recovery_mod.Result(db.ERROR, reason)
+        if lease.interrupted.is_set():
+            # Whatever the run ended with (a database error, say), the
+            # work is no longer this engine's to judge.
+            result = recovery_mod.Result(None)
         if result.status is None:
             LOG.info('Notification %s interrupted; another engine may '
                      'resume it now', notification_uuid)

@@ -65,8 +65,11 @@ class EngineService(service.Service):
         conf = self.conf
         os.makedirs(conf.state_path, exist_ok=True)
         owner = owner_id(conf)
-        self.database = db_api.Database(conf.database.connection,
-                                        conf.database.pool_size)
+        # A database call never outlasts a third of the lease: the
+        # engine must be able to stop on its own clock.
+        self.database = db_api.Database(
+            conf.database.connection, conf.database.pool_size,
+            timeout=conf.notification_lease_seconds / 3)
         coordination.check_shared(conf.coordination.backend_url,
                                   self.database.networked)
         migration.check_current(self.database.engine)

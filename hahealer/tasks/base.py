@@ -175,7 +175,8 @@ class HealerTask(task.Task):
 class GuardedCompute:
     """The compute API as tasks see it: every call that changes Nova is
     preceded by ``lease.check()``, so an engine that no longer owns the
-    notification at its generation does nothing to Nova."""
+    notification at its generation does nothing to Nova; once the lease is
+    lost, reads stop too."""
 
     def __init__(self, nova, lease):
         self._nova = nova
@@ -183,11 +184,16 @@ class GuardedCompute:
 
     def __getattr__(self, name):
         attribute = getattr(self._nova, name)
-        if name not in compute_actions.ACTIONS:
+        if not callable(attribute):
             return attribute
+        full_check = name in compute_actions.ACTIONS
 
         def guarded(*args, **kwargs):
-            self._lease.check()
+            if full_check:
+                self._lease.check()
+            elif self._lease.interrupted.is_set():
+                # Reads are harmless, but useless once the work is lost.
+                self._lease.check()
             return attribute(*args, **kwargs)
         return guarded
 
