@@ -7,6 +7,7 @@ over, the old owner's renewals and its finish match nothing. Lease times
 are the database's, so engines' clocks never meet.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -32,6 +33,13 @@ N = models.Notification
 # A concurrent insert of the same key loses on the unique constraint; the
 # next try finds the winner's row.
 _INSERT_TRIES = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Takeover:
+    generation: int
+    #: why it must end failed instead of being resumed, if it must
+    exhausted: str | None = None
 
 
 class _Raced(Exception):
@@ -212,40 +220,44 @@ class QueueQueries:
             return self._generation(session, notification_uuid)
 
     def take_over_notification(self, notification_uuid, owner,
-                               lease_seconds, max_takeovers):
+                               lease_seconds, max_takeovers,
+                               settle_seconds=0.0):
         """Claim a running notification whose lease expired.
 
-        Its generation, or None if lost. Taking over from an engine that
-        vanished counts: past ``max_takeovers`` the notification ends
-        failed instead (a recovery that keeps killing its engines). One
-        handed over by a stopping engine (no owner) does not count.
+        A Takeover, or None if lost. The lease must have expired
+        ``settle_seconds`` ago: by then every request the last owner sent
+        has landed or died, and reading Nova tells the whole story.
+        Taking over from an engine that vanished counts; past
+        ``max_takeovers`` the Takeover says ``exhausted``: the new owner
+        only cleans up (its locks) and ends it failed, so a recovery that
+        keeps bringing its engines down is not resumed forever. One handed
+        over by a stopping engine (no owner) does not count.
         """
         with self.session() as session:
             now = self.now(session)
             row = session.scalar(sa.select(N).filter(
                 N.uuid == notification_uuid, N.status == RUNNING,
-                N.lease_expires_at < now))
+                N.lease_expires_at < _later(now, -settle_seconds)))
             if row is None:
                 return None
             vanished = row.owner is not None
-            where = [N.status == RUNNING, N.generation == row.generation,
-                     N.lease_expires_at < now]
-            if vanished and row.takeovers >= max_takeovers:
-                self._set(session, notification_uuid, where, status=FAILED,
-                          owner=None, lease_expires_at=None, finished_at=now,
-                          updated_at=now,
-                          reason=f'given up after {row.takeovers} takeovers: '
-                                 f'each engine that worked on it stopped '
-                                 f'before it ended (last one: {row.owner}). '
-                                 f'{row.reason or ""}'.strip())
-                return None
-            if not self._set(session, notification_uuid, where, owner=owner,
-                             updated_at=now,
+            if not self._set(session, notification_uuid,
+                             [N.status == RUNNING,
+                              N.generation == row.generation,
+                              N.lease_expires_at == row.lease_expires_at],
+                             owner=owner, updated_at=now,
                              lease_expires_at=_later(now, lease_seconds),
                              takeovers=N.takeovers + int(vanished),
                              generation=N.generation + 1):
                 return None
-            return row.generation + 1
+            takeovers = row.takeovers + int(vanished)
+            exhausted = None
+            if takeovers > max_takeovers:
+                exhausted = (f'given up after {row.takeovers} takeovers: '
+                             f'each engine that worked on it stopped '
+                             f'before it ended (last one: {row.owner}). '
+                             f'{row.reason or ""}').strip()
+            return Takeover(row.generation + 1, exhausted)
 
     def _generation(self, session, notification_uuid):
         return session.scalar(sa.select(N.generation).filter_by(

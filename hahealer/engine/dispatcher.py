@@ -32,12 +32,17 @@ OUTCOME_WRITES = 5
 
 class Dispatcher:
     def __init__(self, database, recovery, owner, max_workers,
-                 lease_seconds, stopping, max_takeovers=3):
+                 lease_seconds, stopping, max_takeovers=3,
+                 takeover_settle_seconds=0.0):
+        """``takeover_settle_seconds``: how long past an expired lease a
+        takeover waits, so that every request the last owner sent (with a
+        third of its lease left, at the latest) has landed or died."""
         self._db = database
         self._recovery = recovery
         self.owner = owner
         self._lease_seconds = lease_seconds
         self._max_takeovers = max_takeovers
+        self._takeover_settle = takeover_settle_seconds
         self._stopping = stopping
         self._pool = futures.ThreadPoolExecutor(
             max_workers, thread_name_prefix='hahealer-recovery')
@@ -106,10 +111,13 @@ class Dispatcher:
         if not self._accepting:
             return
         since = time.monotonic()
+        exhausted = None
         if resume:
-            generation = self._db.take_over_notification(
+            takeover = self._db.take_over_notification(
                 notification_uuid, self.owner, self._lease_seconds,
-                self._max_takeovers)
+                self._max_takeovers, self._takeover_settle)
+            generation = takeover and takeover.generation
+            exhausted = takeover and takeover.exhausted
         else:
             generation = self._db.claim_notification(
                 notification_uuid, self.owner, self._lease_seconds)
@@ -120,19 +128,24 @@ class Dispatcher:
         with self._lock:
             self._leases[notification_uuid] = lease
         try:
-            self._run(lease)
+            self._run(lease, exhausted)
         finally:
             with self._lock:
                 self._leases.pop(notification_uuid, None)
 
-    def _run(self, lease):
+    def _run(self, lease, exhausted=None):
         notification_uuid = lease.notification_uuid
         notification = self._db.get_notification(notification_uuid)
-        LOG.info('Processing notification %s (generation %d): %s on host '
-                 '%s', notification_uuid, lease.generation,
-                 notification['type'], notification['hostname'])
+        LOG.info('%s notification %s (generation %d): %s on host %s',
+                 'Giving up' if exhausted else 'Processing',
+                 notification_uuid, lease.generation, notification['type'],
+                 notification['hostname'])
         try:
-            result = self._recovery.run(notification, lease)
+            if exhausted:
+                result = self._recovery.give_up(notification, lease,
+                                                exhausted)
+            else:
+                result = self._recovery.run(notification, lease)
         except Exception as exc:
             LOG.exception('Recovery of notification %s failed',
                           notification_uuid)

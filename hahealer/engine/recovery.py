@@ -17,6 +17,8 @@ from hahealer.engine import flows
 from hahealer.engine import runner
 from hahealer.engine import storm
 from hahealer.tasks import base
+from hahealer.tasks import evacuation
+from hahealer.tasks import instance_locks
 from hahealer.tasks import keys
 
 LOG = logging.getLogger(__name__)
@@ -85,12 +87,25 @@ class Recovery:
                     ['instance_uuid']}
             return _result(self._run_flow(notification, kind, store, lease))
 
-    def _run_flow(self, notification, kind, store, lease):
+    def give_up(self, notification, lease, reason):
+        """End a notification failed; first take off the instance locks
+        its recovery left behind."""
+        context = self._context(notification, 'give_up', lease)
+        cleaner = evacuation.EvacuateInstancesTask(context, self._resources,
+                                                   name='give_up')
+        instance_locks.release_late_locks(cleaner)
+        return Result(db.FAILED, reason)
+
+    def _context(self, notification, flow_name, lease):
         uuid = notification['notification_uuid']
-        context = base.RecoveryContext(
+        return base.RecoveryContext(
             notification_uuid=uuid, lease=lease,
             record_progress=lambda task_name, entry:
-                self._db.record_progress(uuid, kind.name, task_name, entry))
+                self._db.record_progress(uuid, flow_name, task_name, entry))
+
+    def _run_flow(self, notification, kind, store, lease):
+        uuid = notification['notification_uuid']
+        context = self._context(notification, kind.name, lease)
         flow = flows.build(kind, context, self._resources)
         started = time.monotonic()
         outcome = self._runner.run(

@@ -24,6 +24,7 @@ from hahealer.engine import manager
 from hahealer.engine import recovery
 from hahealer.engine import runner
 from hahealer.tasks import base
+from hahealer.tasks import instance_locks
 
 LOG = logging.getLogger(__name__)
 
@@ -90,7 +91,10 @@ class EngineService(service.Service):
             recovery.Recovery(self.database, self._runner, resources),
             owner, conf.max_concurrent_recoveries,
             conf.notification_lease_seconds, self._stopping,
-            max_takeovers=conf.max_notification_takeovers)
+            max_takeovers=conf.max_notification_takeovers,
+            takeover_settle_seconds=max(
+                0.0, instance_locks.settle_seconds()
+                - conf.notification_lease_seconds / 3))
         self.dispatcher.start()
         if self._transport is None:
             self._transport = rpc.get_transport(conf)

@@ -10,6 +10,7 @@ from hahealer import exception
 from hahealer.db import api as db_api
 from hahealer.db import migration
 from hahealer.db import models
+from hahealer.db import queue
 from hahealer.tasks import base
 
 
@@ -154,7 +155,8 @@ def test_expired_lease_is_taken_over_once(notifying):
         session.execute(sa.update(models.Notification).values(
             lease_expires_at=models.utcnow() - datetime.timedelta(1)))
     assert database.expired_leases() == [uuid]
-    assert database.take_over_notification(uuid, 'other', 60, 3) == 2
+    assert database.take_over_notification(uuid, 'other', 60, 3) == (
+        queue.Takeover(2))
     assert database.take_over_notification(uuid, 'third', 60, 3) is None
     stored = database.get_notification(uuid)
     assert (stored['owner'], stored['generation'],
@@ -181,14 +183,30 @@ def test_takeovers_are_bounded(notifying):
     database.claim_notification(uuid, 'engine-0', 60)
     for number in (1, 2):
         _expire(database)
-        assert database.take_over_notification(uuid, f'engine-{number}', 60,
-                                               2) is not None
+        taken = database.take_over_notification(uuid, f'engine-{number}',
+                                                60, 2)
+        assert taken.exhausted is None
     _expire(database)
-    assert database.take_over_notification(uuid, 'engine-3', 60, 2) is None
-    stored = database.get_notification(uuid)
-    assert stored['status'] == 'failed'
-    assert stored['reason'].startswith('given up after 2 takeovers')
-    assert 'engine-2' in stored['reason']
+    # Past the bound the row is still taken, to clean up and end it.
+    taken = database.take_over_notification(uuid, 'engine-3', 60, 2)
+    assert taken.generation == 4
+    assert taken.exhausted.startswith('given up after 2 takeovers')
+    assert 'engine-2' in taken.exhausted
+    assert database.get_notification(uuid)['owner'] == 'engine-3'
+
+
+def test_a_takeover_waits_for_the_last_owner_s_requests_to_settle(
+        notifying):
+    database = notifying
+    record, _ = database.create_notification(_values(), 0)
+    uuid = record['notification_uuid']
+    database.claim_notification(uuid, 'gone', 60)
+    with database.session() as session:
+        session.execute(sa.update(models.Notification).values(
+            lease_expires_at=models.utcnow() - datetime.timedelta(
+                seconds=5)))
+    assert database.take_over_notification(uuid, 'next', 60, 3, 30) is None
+    assert database.take_over_notification(uuid, 'next', 60, 3, 1) is not None
 
 
 def test_abandoned_running_rows_end_failed(notifying):

@@ -4,12 +4,15 @@ levels, fencing through a real IPMI peer, storm protection, per-instance
 failures, the global cap and a host coming back."""
 
 import threading
+import time
 
 import pytest
 
 from hahealer import metrics
 from hahealer.compute import nova
+from hahealer.engine import lease
 from hahealer.sim import bmc as simulated_bmc
+from hahealer.tasks import instance_locks
 from tests import scenario
 from tests.functional.fencing import redfish_peer
 
@@ -352,3 +355,24 @@ def test_started_host_waits_until_nova_accepts_it_up(level_1, cloud):
     service = scenario.compute_service(client, 'host1')
     assert not service.forced_down and service.status == 'enabled'
     assert not harness.database.get_host('host1').on_maintenance
+
+
+def test_giving_up_takes_off_the_locks_the_recovery_left(level_1, cloud):
+    sim, client, harness = cloud(instances_per_host=2)
+    uuid = harness.notify('COMPUTE_HOST', 'host1',
+                          {'event': 'STOPPED', 'host_status': 'NORMAL'})
+    locked, other = [server.id for server in _on_host(client, 'host1')]
+    harness.database.start_vmove(uuid, locked, 'host1')
+    harness.database.update_vmove(uuid, locked, lock='ours')
+    client.servers.lock(locked, reason=instance_locks.lock_reason(uuid))
+    client.servers.lock(other, reason='the user')
+    generation = harness.database.claim_notification(uuid, 'last', 60)
+    result = harness.recovery.give_up(
+        harness.database.get_notification(uuid),
+        lease.Lease(harness.database, uuid, 'last', generation, 60,
+                    time.monotonic()),
+        'given up after 3 takeovers')
+    assert (result.status, result.reason) == ('failed',
+                                              'given up after 3 takeovers')
+    assert not client.servers.get(locked).locked
+    assert client.servers.get(other).locked_reason == 'the user'
