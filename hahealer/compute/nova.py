@@ -375,9 +375,13 @@ class NovaAPI:
         self._call(f'unlocking instance {server_id}',
                    self._client().servers.unlock, server_id)
 
-    def reset_server_state(self, server_id, state='error'):
+    def reset_server_state(self, server_id, state='error', retry=True):
+        """``retry`` False sends it once: before an evacuation, a reset
+        whose answer was lost may still land later and must be waited
+        for, not sent again."""
         self._call(f'resetting the state of instance {server_id} to {state}',
-                   self._client().servers.reset_state, server_id, state)
+                   self._client().servers.reset_state, server_id, state,
+                   safe=retry)
 
     @property
     def evacuate_keeps_stopped(self):

@@ -204,7 +204,15 @@ class InstanceMove:
         self._progress(f"Resetting instance '{self.server_id}' from task "
                        f"state '{server.task_state}' so that Nova accepts "
                        f"its evacuation", 0.45)
-        self.nova.reset_server_state(self.server_id, 'error')
+        try:
+            self.nova.reset_server_state(self.server_id, 'error', retry=False)
+        except exception.ComputeUnavailable as exc:
+            # It may still land: after an evacuation it would clear the
+            # rebuilding state that keeps Nova from accepting a second.
+            LOG.warning('%s; waiting until it has landed or died', exc.message)
+            lease = self.task.context.lease
+            if lease.interrupted.wait(instance_locks.settle_seconds()):
+                lease.check()
         self.task.wait_until(
             lambda: self.nova.get_server(self.server_id).task_state is None,
             CONF.wait_period_after_service_update,

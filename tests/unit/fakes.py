@@ -92,7 +92,7 @@ class FakeNova:
         self._record('unlock_server', server_id)
         self._server(server_id).update(locked=False, locked_reason=None)
 
-    def reset_server_state(self, server_id, state='error'):
+    def reset_server_state(self, server_id, state='error', retry=True):
         self._record('reset_server_state', server_id, state)
         self._server(server_id).update(vm_state=state, task_state=None)
 

@@ -1,0 +1,75 @@
+"""Each instance's pipeline decides from Nova's records, never twice."""
+
+from hahealer import exception
+from hahealer.compute import nova as nova_api
+from hahealer.tasks import evacuation
+
+
+def _evacuate(make_task, instances):
+    return make_task(evacuation.EvacuateInstancesTask).execute(
+        host_name='host1', instance_list=instances,
+        target_states=dict.fromkeys(instances, 'active'))
+
+
+def _lost_answer(action):
+    return exception.ComputeUnavailable(action=action,
+                                        reason='no answer within 2 s')
+
+
+def test_an_evacuation_in_flight_is_followed_not_reset(conf, nova,
+                                                       make_task):
+    conf.override(verify_interval=0.01)
+    nova.add_server('vm', 'host1', task_state='rebuilding')
+    nova.migrations.append(nova_api.Migration(
+        id=1, instance_uuid='vm', status='pre-migrating',
+        source_compute='host1', dest_compute='host2',
+        created_at='2999-01-01T00:00:00.000000', updated_at=None))
+    polls = []
+    read = nova.get_server
+
+    def rebuild_ends(server_id):
+        polls.append(server_id)
+        if len(polls) == 5:
+            nova.servers['vm'].update(host='host2', task_state=None)
+        return read(server_id)
+
+    nova.get_server = rebuild_ends
+    _evacuate(make_task, ['vm'])
+    assert nova.called('evacuate_server') == []
+    assert nova.called('reset_server_state') == []
+    assert nova.servers['vm']['host'] == 'host2'
+
+
+def test_a_lost_evacuate_answer_is_read_not_repeated(conf, nova,
+                                                     make_task):
+    conf.override(verify_interval=0.01)
+    conf.override('nova', timeout=0.05)
+    nova.add_server('vm', 'host1')
+    evacuate = nova.evacuate_server
+
+    def acted_then_lost(*args, **kwargs):
+        evacuate(*args, **kwargs)
+        raise _lost_answer('evacuating instance vm')
+
+    nova.evacuate_server = acted_then_lost
+    _evacuate(make_task, ['vm'])
+    assert len(nova.called('evacuate_server')) == 1
+    assert nova.servers['vm']['host'] == 'host2'
+
+
+def test_a_lost_reset_answer_is_waited_for_not_sent_again(conf, nova,
+                                                          make_task):
+    conf.override(verify_interval=0.01)
+    conf.override('nova', timeout=0.05)
+    nova.add_server('vm', 'host1', task_state='powering-off')
+    reset = nova.reset_server_state
+
+    def acted_then_lost(*args, **kwargs):
+        reset(*args, **kwargs)
+        raise _lost_answer('resetting instance vm')
+
+    nova.reset_server_state = acted_then_lost
+    _evacuate(make_task, ['vm'])
+    assert len(nova.called('reset_server_state')) == 1
+    assert len(nova.called('evacuate_server')) == 1
+    assert nova.servers['vm']['host'] == 'host2'
