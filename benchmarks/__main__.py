@@ -1,10 +1,13 @@
-"""python -m benchmarks {intake,footprint,host_recovery,chaos} [options]"""
+"""python -m benchmarks NAME [options]
+
+NAME: intake, footprint, host_recovery, chaos or real_nova.
+"""
 
 import importlib
 import signal
 import sys
 
-NAMES = ('intake', 'footprint', 'host_recovery', 'chaos')
+NAMES = ('intake', 'footprint', 'host_recovery', 'chaos', 'real_nova')
 
 
 def _exit_on_sigterm(signum, frame):
