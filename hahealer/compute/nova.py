@@ -153,6 +153,11 @@ def _translate(action, exc, timeout=None):
     if isinstance(exc, ks_exc.ConnectTimeout) and timeout:
         return exception.ComputeUnavailable(
             action=action, reason=f'no answer within {timeout:g} s')
+    if isinstance(exc, requests.RequestException):
+        # An answer cut off while its body was read, past keystoneauth.
+        return exception.ComputeUnavailable(
+            action=action, reason=f'the answer was cut off '
+                                  f'({type(exc).__name__})')
     if isinstance(exc, ks_exc.ConnectionError | ks_exc.HttpError):
         return exception.ComputeUnavailable(action=action,
                                             reason=type(exc).__name__)
@@ -220,16 +225,12 @@ class NovaAPI:
     def _negotiate(self):
         probe = self._new_client(api_versions.APIVersion('2.1'))
         try:
-            best = api_versions.discover_version(
-                probe, api_versions.APIVersion('2.latest'))
+            best = self._call('version negotiation',
+                              api_versions.discover_version, probe,
+                              api_versions.APIVersion('2.latest'))
         except nova_exc.UnsupportedVersion as exc:
             raise exception.ComputeError(action='version negotiation',
-                                         reason=str(exc)) from exc
-        except Exception as exc:
-            error = _translate('version negotiation', exc)
-            if error is None:
-                raise
-            raise error from exc
+                                         reason=str(exc)) from None
         version = min(best, self._max_version)
         if version < self._min_version:
             raise exception.ComputeError(

@@ -113,32 +113,23 @@ class HealerTask(task.Task):
         super().__init__(name=name, **kwargs)
         self.context = context
         self.resources = resources
-        self._task_thread = None
 
     @property
     def nova(self):
         """The compute API; its actions first confirm the lease."""
         return GuardedCompute(self.resources.nova, self.context.lease)
 
-    def pre_execute(self):
-        self._task_thread = threading.current_thread()
-
     def update_details(self, message, progress=0.0):
         """Tell the operator what this task is doing, with its progress.
 
-        The entry is kept with the notification's workflow details and
-        handed to taskflow's progress notification.
+        The entry is kept with the notification's workflow details (not in
+        taskflow's logbook: one commit there per message would slow every
+        recovery for nothing that resumes it).
         """
         entry = ProgressEntry(timestamp=now_iso(), progress=float(progress),
                               message=message)
         LOG.info('[%s] %s', self.context.notification_uuid, message)
         self.context.record_progress(self.name, entry)
-        # taskflow's storage may only be updated from the task's own
-        # thread; helpers running in parallel record their entries only.
-        if threading.current_thread() is self._task_thread:
-            self._notifier.notify(task.EVENT_UPDATE_PROGRESS,
-                                  {'progress': entry.progress,
-                                   'message': message})
 
     def wait_until(self, condition, timeout, what, failure=None,
                    interval=None):

@@ -1,303 +1,17 @@
-"""Evacuation of a failed host's instances, each as its own pipeline.
+"""evacuate_instances_task: the failed host's instances, each moved by
+its own pipeline (hahealer.tasks.instance_move), in parallel."""
 
-Every instance goes lock, evacuate, confirm, restore its state, unlock;
-its progress is persisted as a vmove, so a resumed recovery continues
-each instance where it was. Whether to evacuate is always decided from
-Nova's own records, read just before: an evacuation in flight or done is
-followed, never started again; only a failed one, or none, is retried. A
-request whose answer was lost is answered by reading, not by asking again.
-"""
-
-import datetime
 import logging
-import time
 from concurrent import futures
 
 from hahealer import exception
-from hahealer import metrics
 from hahealer.conf import CONF
 from hahealer.tasks import base
-from hahealer.tasks import host
 from hahealer.tasks import instance_locks
+from hahealer.tasks import instance_move
 from hahealer.tasks import reserved_hosts
 
 LOG = logging.getLogger(__name__)
-
-#: task states Nova holds while an evacuation (a rebuild) is in flight
-REBUILDING = ('rebuilding', 'rebuild_block_device_mapping',
-              'rebuild_spawning')
-#: statuses of an evacuation record before the destination starts the
-#: rebuild: a destination that died has not touched the instance yet
-NOT_STARTED = ('accepted', 'pre-migrating')
-#: evacuate requests per instance and recovery
-MAX_EVACUATIONS = 2
-#: Nova's clock and the database's may differ by this much
-CLOCK_SKEW = datetime.timedelta(minutes=5)
-
-
-def _time(value):
-    if value is None:
-        return None
-    return datetime.datetime.fromisoformat(value.rstrip('Z')).replace(
-        tzinfo=None)
-
-
-class InstanceMove:
-    """One instance's pipeline: lock, evacuate, confirm, restore, unlock."""
-
-    def __init__(self, task, server_id, host_name, target_host, since,
-                 records):
-        self.task = task
-        self.nova = task.nova
-        self.db = task.resources.inventory
-        self.notification_uuid = task.context.notification_uuid
-        self.server_id = server_id
-        self.host_name = host_name
-        self.target_host = target_host
-        self.since = since
-        self._records = records
-        self.lock = instance_locks.InstanceLock(
-            task, server_id, save=lambda state: self._save(lock=state))
-        self.vmove = None
-
-    def _save(self, **values):
-        self.vmove = self.db.update_vmove(self.notification_uuid,
-                                          self.server_id, **values)
-
-    def _progress(self, message, progress):
-        self.task.update_details(message, progress)
-
-    def run(self, target_state):
-        """Move the instance; None, or why it could not be saved."""
-        server = self.nova.get_server(self.server_id)
-        self.vmove = self.db.start_vmove(
-            self.notification_uuid, self.server_id, self.host_name,
-            instance_name=server.name, target_state=target_state)
-        if self.vmove['status'] in ('succeeded', 'ignored'):
-            return None
-        if self.vmove['status'] == 'failed':
-            # A later attempt (a retry, or the next reserved host) gets its
-            # own evacuation budget; Nova's records still decide.
-            self._save(status='ongoing', evacuations=0)
-        self._save(status='ongoing')
-        self.lock.state = self.vmove['lock']
-        try:
-            if self.vmove['phase'] == 'new':
-                self.lock.take(server)
-                self._save(phase='locked')
-            if self.vmove['phase'] != 'restored':
-                server = self._move()
-                self._restore(server, self.vmove['target_state']
-                              or host.target_state(server))
-                self._save(phase='restored', dest_host=server.host)
-            outcome, message = 'succeeded', None
-        except (exception.RecoveryFailed, exception.ComputeError) as exc:
-            outcome, message = 'failed', exc.message
-        self.lock.release()
-        self._save(phase='unlocked', status=outcome, message=message)
-        metrics.EVACUATIONS.labels(outcome).inc()
-        return message
-
-    # --- evacuate ---------------------------------------------------------
-
-    def _evacuations(self):
-        """This recovery's evacuation records of the instance, oldest
-        first (the first read of all comes from the task's batch)."""
-        records, self._records = self._records, None
-        if records is None:
-            records = self.nova.evacuations(self.host_name, self.server_id)
-        return [record for record in records
-                if record.instance_uuid == self.server_id
-                and (_time(record.created_at) or self.since) >= self.since]
-
-    def _move(self):
-        """The instance on another host, evacuated at most once."""
-        while True:
-            server = self.nova.get_server(self.server_id)
-            if server.host not in (None, self.host_name):
-                return self._settled(server)
-            records = self._evacuations()
-            live = [record for record in records if not record.failed]
-            if live or server.task_state in REBUILDING:
-                server = self._follow(live[-1] if live else None)
-                if server is not None:
-                    return server
-                continue
-            if self.vmove['evacuations'] >= MAX_EVACUATIONS:
-                statuses = ', '.join(r.status for r in records) or 'none'
-                raise exception.RecoveryFailed(
-                    reason=f'Nova did not evacuate instance '
-                           f'{self.server_id} from host {self.host_name} '
-                           f'after {self.vmove["evacuations"]} requests '
-                           f'(its records: {statuses})')
-            self._evacuate(server)
-
-    def _evacuate(self, server):
-        if server.task_state is not None:
-            if self.vmove['evacuations']:
-                raise exception.RecoveryFailed(
-                    reason=f'instance {self.server_id} is {server.task_state}'
-                           f' after an evacuation was requested; not '
-                           f'resetting a state that is not ours')
-            # Nova evacuates only instances with no task in progress; this
-            # one (no evacuation holds it) was stuck on the dead host.
-            self._reset_to_error(server)
-        target_state = self.vmove['target_state'] or host.target_state(server)
-        boot = target_state == 'active' or not self.nova.evacuate_keeps_stopped
-        self._save(phase='evacuating',
-                   evacuations=self.vmove['evacuations'] + 1)
-        self._progress(f"Evacuation of instance started: '{self.server_id}'",
-                       0.5)
-        refusals = []
-
-        def accepted():
-            try:
-                self.nova.evacuate_server(self.server_id, self.target_host,
-                                          boot=boot)
-            except exception.ComputeBadRequest as exc:
-                # Nova refuses while it still believes the source host up;
-                # that ends when the service is forced down or times out.
-                if 'still in use' in exc.message:
-                    refusals[:] = [exc.message]
-                    return False
-                raise
-            return True
-
-        try:
-            self.task.wait_until(
-                accepted, CONF.wait_period_after_service_update,
-                f'Nova to accept the evacuation of instance '
-                f'{self.server_id}')
-        except exception.ComputeConflict:
-            # Another request holds the instance: the records tell which.
-            return
-        except exception.ComputeUnavailable as exc:
-            self._read_lost_answer(exc)
-        except exception.RecoveryFailed as exc:
-            if not refusals:
-                raise
-            raise exception.RecoveryFailed(
-                reason=f'{exc.message}; last answer: {refusals[0]}') from exc
-
-    def _read_lost_answer(self, error):
-        """The evacuate's answer was lost: Nova may have accepted it. Read
-        its records until the request has surely landed or died."""
-        LOG.warning('%s; reading Nova\'s records instead of asking again',
-                    error.message)
-
-        def recorded():
-            if self.nova.get_server(self.server_id).task_state in REBUILDING:
-                return True
-            return any(not record.failed
-                       for record in self.nova.evacuations(
-                           self.host_name, self.server_id))
-
-        try:
-            self.task.wait_until(recorded, instance_locks.settle_seconds(),
-                                 f'a record of the evacuation of instance '
-                                 f'{self.server_id}')
-        except exception.RecoveryFailed:
-            LOG.warning('Nova has no record of the evacuation of instance '
-                        '%s: the request was lost', self.server_id)
-
-    def _reset_to_error(self, server):
-        self._progress(f"Resetting instance '{self.server_id}' from task "
-                       f"state '{server.task_state}' so that Nova accepts "
-                       f"its evacuation", 0.45)
-        try:
-            self.nova.reset_server_state(self.server_id, 'error', retry=False)
-        except exception.ComputeUnavailable as exc:
-            # It may still land: after an evacuation it would clear the
-            # rebuilding state that keeps Nova from accepting a second.
-            LOG.warning('%s; waiting until it has landed or died', exc.message)
-            lease = self.task.context.lease
-            if lease.interrupted.wait(instance_locks.settle_seconds()):
-                lease.check()
-        self.task.wait_until(
-            lambda: self.nova.get_server(self.server_id).task_state is None,
-            CONF.wait_period_after_service_update,
-            f'Nova to clear the task state of instance {self.server_id}')
-
-    def _follow(self, record):
-        """Wait for an evacuation in flight: the instance on its new host,
-        or None when Nova gave it up (the caller decides again)."""
-        started = time.monotonic()
-
-        def ended():
-            server = self.nova.get_server(self.server_id)
-            if server.host not in (None, self.host_name) and (
-                    server.task_state is None):
-                return server
-            if server.task_state is None and any(
-                    r.failed for r in self._evacuations()[-1:]):
-                return 'failed'
-            return None
-
-        try:
-            result = self.task.wait_until(
-                ended, CONF.wait_period_after_evacuation,
-                f'instance {self.server_id} to arrive on another host')
-        except exception.RecoveryFailed:
-            if self._destination_dead(record):
-                return None
-            dest = record.dest_compute if record else None
-            raise exception.RecoveryFailed(
-                reason=f'Nova did not finish evacuating instance '
-                       f'{self.server_id} from host {self.host_name}'
-                       f'{f" to host {dest}" if dest else ""} within '
-                       f'{time.monotonic() - started:.0f} s (its record: '
-                       f'{record.status if record else "none yet"}); the '
-                       f'evacuation goes on, and a retry follows it') from None
-        return None if result == 'failed' else result
-
-    def _destination_dead(self, record):
-        """An evacuation stuck towards a host that failed too, and that is
-        forced down, can never start its rebuild: clear it so that the
-        instance can be evacuated elsewhere."""
-        if record is None or record.status not in NOT_STARTED or (
-                not record.dest_compute):
-            return False
-        try:
-            dest = self.nova.get_compute_service(record.dest_compute)
-        except exception.ComputeError:
-            return False
-        if not dest.forced_down:
-            return False
-        self._progress(f"Destination host '{record.dest_compute}' of "
-                       f"instance '{self.server_id}' failed too and is "
-                       f"forced down; evacuating it elsewhere", 0.6)
-        self.nova.reset_server_state(self.server_id, 'error')
-        return True
-
-    def _settled(self, server):
-        """Wait for the instance's task on its new host to end."""
-        if server.task_state is None:
-            return server
-        return self.task.wait_until(
-            lambda: (lambda s: s if s.task_state is None else None)(
-                self.nova.get_server(self.server_id)),
-            CONF.wait_period_after_evacuation,
-            f'instance {self.server_id} to settle on host {server.host}')
-
-    # --- restore ----------------------------------------------------------
-
-    def _restore(self, server, target_state):
-        if server.vm_state == 'error' and target_state != 'error':
-            raise exception.RecoveryFailed(
-                reason=f'instance {self.server_id} went to error on host '
-                       f'{server.host}')
-        if target_state == 'stopped' and server.vm_state != 'stopped':
-            if server.task_state is None:
-                self.nova.stop_server(self.server_id)
-            self.task.wait_until(
-                lambda: self.nova.get_server(self.server_id).vm_state
-                == 'stopped',
-                CONF.wait_period_after_power_off,
-                f'evacuated instance {self.server_id} to stop')
-        elif target_state == 'error' and server.vm_state != 'error':
-            self.nova.reset_server_state(self.server_id, 'error')
-        self._progress(f"Instance '{self.server_id}' is on host "
-                       f"'{server.host}' in state '{target_state}'", 0.8)
 
 
 class EvacuateInstancesTask(base.HealerTask):
@@ -319,10 +33,10 @@ class EvacuateInstancesTask(base.HealerTask):
             f"'{','.join(instance_list)}'", 0.4)
         notification = self.resources.inventory.get_notification(
             self.context.notification_uuid)
-        since = _time(notification['created_at']) - CLOCK_SKEW
-        records = self.nova.evacuations(host_name)
+        since = (instance_move.parse_time(notification['created_at'])
+                 - instance_move.CLOCK_SKEW)
+        records = instance_move.HostRecords(self.nova, host_name)
         targets = target_states or {}
-        instance_list = self._with_unfinished_moves(host_name, instance_list)
         threads = max(1, min(CONF.host_failure_recovery_threads,
                              len(instance_list)))
         failed = {}
@@ -342,25 +56,11 @@ class EvacuateInstancesTask(base.HealerTask):
             instance_locks.release_late_locks(self)
         self._report(host_name, instance_list, failed)
 
-    def _with_unfinished_moves(self, host_name, instance_list):
-        """Every instance this notification started to move, too: one an
-        earlier attempt evacuated may have left the host before the list
-        was made, and still needs its state restored and its lock taken
-        off."""
-        unfinished = [
-            vmove['instance_uuid'] for vmove in
-            self.resources.inventory.list_vmoves(
-                self.context.notification_uuid)
-            if vmove['source_host'] == host_name
-            and vmove['status'] not in ('succeeded', 'ignored')
-            and vmove['instance_uuid'] not in instance_list]
-        return list(instance_list) + unfinished
-
     def _save_instance(self, server_id, host_name, target_host, since,
                        records, target_state):
         with self.resources.evacuation_slots:
-            move = InstanceMove(self, server_id, host_name, target_host,
-                                since, records)
+            move = instance_move.InstanceMove(
+                self, server_id, host_name, target_host, since, records)
             return move.run(target_state)
 
     def _force_down_other_failed_hosts(self, host_name):

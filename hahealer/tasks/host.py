@@ -92,17 +92,26 @@ class PrepareHAEnabledInstancesTask(base.HealerTask):
             f"Total instances running on failed host '{host_name}' is "
             f"{len(servers)}", 0.3)
         chosen = self._choose(servers)
-        if not chosen:
+        targets = {server.id: target_state(server) for server in chosen}
+        ids = [server.id for server in chosen]
+        # An earlier attempt's moves that did not end (an evacuation it
+        # stopped waiting for, say) go on: their instances may have left
+        # the host since, and still need their state and their lock seen to.
+        for vmove in self.resources.inventory.list_vmoves(
+                self.context.notification_uuid):
+            if (vmove['source_host'] == host_name
+                    and vmove['status'] not in ('succeeded', 'ignored')
+                    and vmove['instance_uuid'] not in targets):
+                ids.append(vmove['instance_uuid'])
+                targets[vmove['instance_uuid']] = vmove['target_state']
+        if not ids:
             message = (f"Skipped host '{host_name}' recovery as no "
                        f"instances needs to be evacuated")
             self.update_details(message, 1.0)
             raise exception.SkipRecovery(reason=message)
-        ids = [server.id for server in chosen]
         self.update_details(
             f"Instances to be evacuated are: '{','.join(ids)}'", 1.0)
-        return {keys.INSTANCE_LIST: ids,
-                keys.TARGET_STATES: {server.id: target_state(server)
-                                     for server in chosen}}
+        return {keys.INSTANCE_LIST: ids, keys.TARGET_STATES: targets}
 
     def _choose(self, servers):
         options = CONF.host_failure

@@ -376,3 +376,26 @@ def test_giving_up_takes_off_the_locks_the_recovery_left(level_1, cloud):
                                               'given up after 3 takeovers')
     assert not client.servers.get(locked).locked
     assert client.servers.get(other).locked_reason == 'the user'
+
+
+def test_a_retry_restores_instances_that_moved_meanwhile(level_1, cloud):
+    level_1.override(wait_period_after_evacuation=1)
+    sim, client, harness = cloud(instances_per_host=2)
+    broken, running = [server.id for server in _on_host(client, 'host1')]
+    client.servers.reset_state(broken, 'error')
+    sim.set_faults(rebuild_seconds=3)
+    sim.kill_host('host1')
+    first = harness.host_failure('host1')
+    assert first['status'] == 'error'
+    assert 'did not finish evacuating' in first['reason']
+    # The evacuations go on, and end before the retry lists the host.
+    scenario.wait_for(lambda: not _on_host(client, 'host1'), 30,
+                      what='the evacuations to end')
+    assert harness.database.requeue_errors(2) == [first['notification_uuid']]
+    again = harness.recover(first['notification_uuid'])
+    assert again['status'] == 'finished', again['reason']
+    assert scenario.vm_state(client.servers.get(broken)) == 'error'
+    assert scenario.vm_state(client.servers.get(running)) == 'active'
+    for server_id in (broken, running):
+        assert not client.servers.get(server_id).locked
+        assert len(client.migrations.list(instance_uuid=server_id)) == 1

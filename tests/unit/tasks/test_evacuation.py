@@ -1,5 +1,7 @@
 """Each instance's pipeline decides from Nova's records, never twice."""
 
+import dataclasses
+
 from hahealer import exception
 from hahealer.compute import nova as nova_api
 from hahealer.tasks import evacuation
@@ -25,15 +27,17 @@ def test_an_evacuation_in_flight_is_followed_not_reset(conf, nova,
         source_compute='host1', dest_compute='host2',
         created_at='2999-01-01T00:00:00.000000', updated_at=None))
     polls = []
-    read = nova.get_server
+    read = nova.evacuations
 
-    def rebuild_ends(server_id):
-        polls.append(server_id)
+    def rebuild_ends(source_host, instance_uuid=None):
+        polls.append(source_host)
         if len(polls) == 5:
             nova.servers['vm'].update(host='host2', task_state=None)
-        return read(server_id)
+            nova.migrations[0] = dataclasses.replace(nova.migrations[0],
+                                                     status='done')
+        return read(source_host, instance_uuid)
 
-    nova.get_server = rebuild_ends
+    nova.evacuations = rebuild_ends
     _evacuate(make_task, ['vm'])
     assert nova.called('evacuate_server') == []
     assert nova.called('reset_server_state') == []
