@@ -47,6 +47,7 @@ SHRINK = {
                       '--verify-interval', '0.1'],
     'footprint': ['--runs', '1', '--idle-seconds', '0.5'],
     'intake': ['--per-sender', '5', '--backend', 'sqlite'],
+    'real_nova': ['--sizes', '3', '--runs', '1'],
 }
 HELD = '0d4c5a43-55a1-4b61-8c1e-3d2a3f7f9b70'
 SEEDED_HOSTS = ('compute-3',)
