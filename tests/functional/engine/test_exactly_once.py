@@ -39,6 +39,17 @@ def _prepare(tmp_path, sim, database_url=None, **default):
         DEFAULT=default, nova={'timeout': NOVA_TIMEOUT})
 
 
+def _recover_host1(tmp_path, sim, engine_factory, engine_client):
+    """One engine recovers host1 to the end; the ids of its instances."""
+    config = _prepare(tmp_path, sim)
+    engine_factory(config)
+    client = engine_client(config)
+    on_host1, uuid = _fail_host1(sim, client)
+    final = _terminal(client, uuid, 90, 'the recovery to end')
+    assert final['status'] == 'finished', final['reason']
+    return on_host1
+
+
 def test_a_rebuild_slower_than_the_wait_is_followed_not_repeated(
         tmp_path, nova_sim_factory, engine_factory, engine_client):
     sim = nova_sim_factory(instances_per_host=4)
@@ -58,12 +69,7 @@ def test_a_lost_evacuate_answer_is_read_not_repeated(
     sim = nova_sim_factory(instances_per_host=4)
     sim.set_faults(lose_reply_action='evacuate',
                    lose_reply_hold=NOVA_TIMEOUT + 1)
-    config = _prepare(tmp_path, sim)
-    engine_factory(config)
-    client = engine_client(config)
-    on_host1, uuid = _fail_host1(sim, client)
-    final = _terminal(client, uuid, 90, 'the recovery to end')
-    assert final['status'] == 'finished', final['reason']
+    on_host1 = _recover_host1(tmp_path, sim, engine_factory, engine_client)
     _moved_once_and_unlocked(sim.admin_client(), on_host1)
 
 
@@ -72,12 +78,7 @@ def test_a_lock_that_lands_late_is_released_before_the_end(
     sim = nova_sim_factory(instances_per_host=3)
     sim.set_faults(latency=NOVA_TIMEOUT + 1, latency_when='before',
                    latency_action='lock')
-    config = _prepare(tmp_path, sim)
-    engine_factory(config)
-    client = engine_client(config)
-    on_host1, uuid = _fail_host1(sim, client)
-    final = _terminal(client, uuid, 90, 'the recovery to end')
-    assert final['status'] == 'finished', final['reason']
+    on_host1 = _recover_host1(tmp_path, sim, engine_factory, engine_client)
     # Every lock request did land, after its answer was given up on.
     nova = sim.admin_client()
     for server_id in on_host1:

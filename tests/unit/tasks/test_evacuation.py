@@ -13,9 +13,16 @@ def _evacuate(make_task, instances):
         target_states=dict.fromkeys(instances, 'active'))
 
 
-def _lost_answer(action):
-    return exception.ComputeUnavailable(action=action,
-                                        reason='no answer within 2 s')
+def _answers_lost(nova, name):
+    """Nova acts on ``name`` calls, then their answers are lost."""
+    act = getattr(nova, name)
+
+    def acted_then_lost(*args, **kwargs):
+        act(*args, **kwargs)
+        raise exception.ComputeUnavailable(action=name,
+                                           reason='no answer within 2 s')
+
+    setattr(nova, name, acted_then_lost)
 
 
 def test_an_evacuation_in_flight_is_followed_not_reset(conf, nova,
@@ -49,13 +56,7 @@ def test_a_lost_evacuate_answer_is_read_not_repeated(conf, nova,
     conf.override(verify_interval=0.01)
     conf.override('nova', timeout=0.05)
     nova.add_server('vm', 'host1')
-    evacuate = nova.evacuate_server
-
-    def acted_then_lost(*args, **kwargs):
-        evacuate(*args, **kwargs)
-        raise _lost_answer('evacuating instance vm')
-
-    nova.evacuate_server = acted_then_lost
+    _answers_lost(nova, 'evacuate_server')
     _evacuate(make_task, ['vm'])
     assert len(nova.called('evacuate_server')) == 1
     assert nova.servers['vm']['host'] == 'host2'
@@ -66,13 +67,7 @@ def test_a_lost_reset_answer_is_waited_for_not_sent_again(conf, nova,
     conf.override(verify_interval=0.01)
     conf.override('nova', timeout=0.05)
     nova.add_server('vm', 'host1', task_state='powering-off')
-    reset = nova.reset_server_state
-
-    def acted_then_lost(*args, **kwargs):
-        reset(*args, **kwargs)
-        raise _lost_answer('resetting instance vm')
-
-    nova.reset_server_state = acted_then_lost
+    _answers_lost(nova, 'reset_server_state')
     _evacuate(make_task, ['vm'])
     assert len(nova.called('reset_server_state')) == 1
     assert len(nova.called('evacuate_server')) == 1
