@@ -82,14 +82,17 @@ class EngineProcess:
         self.log_path = self.config_path.parent / f'{name}.log'
         self.process = None
 
+    def command(self):
+        """The command line that starts the engine."""
+        return [sys.executable, '-m', 'hahealer.cmd.engine', '--config-file',
+                str(self.config_path)]
+
     def start(self, timeout=30.0):
         log = open(self.log_path, 'ab')
         self._log_offset = self.log_path.stat().st_size
         self.process = subprocess.Popen(
-            [sys.executable, '-m', 'hahealer.cmd.engine', '--config-file',
-             str(self.config_path)],
-            stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
-            start_new_session=True)
+            self.command(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout
         while READY not in self.new_log():
@@ -97,7 +100,8 @@ class EngineProcess:
                     time.monotonic() > deadline):
                 self.kill()
                 raise AssertionError(
-                    f'hahealer-engine did not become ready:\n'
+                    f'hahealer-engine did not become ready '
+                    f'({" ".join(self.command()[:4])}...):\n'
                     f'{self.new_log()[-3000:]}')
             time.sleep(0.05)
         return self

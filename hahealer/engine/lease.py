@@ -20,6 +20,12 @@ from hahealer.tasks import base
 LOG = logging.getLogger(__name__)
 
 
+def margin(seconds):
+    """What must remain of a lease of ``seconds`` for an action to go
+    ahead: a request leaves at least this long before the lease ends."""
+    return seconds / 3
+
+
 class Lease:
     def __init__(self, queue, notification_uuid, owner, generation,
                  seconds, since, clock=time.monotonic):
@@ -37,8 +43,7 @@ class Lease:
 
     @property
     def margin(self):
-        """What must remain of the lease for an action to go ahead."""
-        return self._seconds / 3
+        return margin(self._seconds)
 
     def remaining(self):
         return self._valid_until - self._clock()

@@ -20,6 +20,7 @@ from hahealer.db import api as db_api
 from hahealer.db import migration
 from hahealer.engine import coordination
 from hahealer.engine import dispatcher
+from hahealer.engine import lease
 from hahealer.engine import manager
 from hahealer.engine import recovery
 from hahealer.engine import runner
@@ -94,7 +95,7 @@ class EngineService(service.Service):
             max_takeovers=conf.max_notification_takeovers,
             takeover_settle_seconds=max(
                 0.0, instance_locks.settle_seconds()
-                - conf.notification_lease_seconds / 3))
+                - lease.margin(conf.notification_lease_seconds)))
         self.dispatcher.start()
         if self._transport is None:
             self._transport = rpc.get_transport(conf)

@@ -12,7 +12,6 @@ import configparser
 import re
 import socket
 import subprocess
-import sys
 import threading
 import time
 
@@ -127,26 +126,9 @@ class Partition:
 class NamespacedEngine(engine_fixture.EngineProcess):
     """hahealer-engine started with ``ip netns exec``."""
 
-    def start(self, timeout=30.0):
-        log = open(self.log_path, 'ab')
-        self._log_offset = self.log_path.stat().st_size
+    def command(self):
         # ip netns exec execs the engine: the pid is the engine's own.
-        self.process = subprocess.Popen(
-            ['ip', 'netns', 'exec', NAMESPACE, sys.executable, '-m',
-             'hahealer.cmd.engine', '--config-file', str(self.config_path)],
-            stdout=log, stderr=subprocess.STDOUT,
-            cwd=engine_fixture.REPO_ROOT, start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while engine_fixture.READY not in self.new_log():
-            if self.process.poll() is not None or (
-                    time.monotonic() > deadline):
-                self.kill()
-                raise AssertionError(
-                    f'hahealer-engine did not become ready in the '
-                    f'namespace:\n{self.new_log()[-3000:]}')
-            time.sleep(0.05)
-        return self
+        return ['ip', 'netns', 'exec', NAMESPACE, *super().command()]
 
 
 @pytest.fixture
