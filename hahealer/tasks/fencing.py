@@ -31,17 +31,27 @@ def fence_host(task, host_name):
         # Whatever a driver raises (a BMC answering garbage included), the
         # power-off is not confirmed: fail closed.
         metrics.FENCING.labels(driver, 'failed').inc()
+        cause = getattr(exc, 'message', None) or _describe(exc)
         error = exc if isinstance(exc, exception.FencingFailed) else (
             exception.FencingFailed(
                 host=host_name,
-                reason=f'{driver} driver: '
-                       f'{getattr(exc, "message", None) or _describe(exc)}'))
+                reason=_without_secrets(record, f'{driver} driver: {cause}')))
         task.update_details(
             f'{error.message.rstrip(".")}. Nothing will be evacuated from it; '
             f'disabling its compute service', 1.0)
         services.request_disable(task, host_name,
                                  CONF.host_failure.service_disable_reason)
         raise error from exc
+
+
+def _without_secrets(record, text):
+    """An unexpected driver error may quote its parameters: mask them."""
+    params = record.fencing_params or {}
+    masked = fencing.mask_params(record.fencing_driver, params)
+    for key, value in params.items():
+        if masked[key] != value and value:
+            text = text.replace(str(value), masked[key])
+    return text
 
 
 def _describe(exc):

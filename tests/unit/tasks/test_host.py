@@ -292,3 +292,22 @@ def test_reserved_host_joins_the_failed_host_aggregate(conf, nova, inventory,
     _evacuate(make_task, ['vm'], reserved_host='host3')
     assert nova.called('add_host_to_aggregate') == [
         ('add_host_to_aggregate', 'gold', 'host3')]
+
+
+def test_a_driver_error_quoting_its_password_is_masked(conf, nova, inventory,
+                                                       make_task,
+                                                       monkeypatch):
+    from hahealer.fencing import ipmi
+    inventory.add_host('host1', fencing_driver='ipmi', fencing_params={
+        'address': '192.0.2.7', 'username': 'admin', 'password': 'hunter2'})
+
+    def leaky(self):
+        raise RuntimeError('login admin:hunter2@192.0.2.7 refused')
+
+    monkeypatch.setattr(ipmi.IPMIDriver, 'get_power_state', leaky)
+    with pytest.raises(exception.FencingFailed) as caught:
+        make_task(host.DisableComputeServiceTask).execute(host_name='host1')
+    assert 'hunter2' not in caught.value.message
+    assert caught.value.message == (
+        'Fencing of host host1 failed: ipmi driver: RuntimeError: login '
+        'admin:***@192.0.2.7 refused')
