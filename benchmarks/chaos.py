@@ -11,7 +11,8 @@ or more things at random:
 - freeze: SIGSTOP of that engine for longer than its lease, then SIGCONT;
 - lost_reply: Nova evacuates or locks, but the answer never arrives
   (the connection is closed at once, or held past the client's timeout);
-- slow_rebuild: evacuations take longer than wait_period_after_evacuation;
+- slow_rebuild: evacuations take longer than wait_period_after_evacuation,
+  some with their record standing still for longer than it;
 - flaky_nova: 10 % of Nova's answers are 5xx and 5 % come after the
   client's timeout (the action before or after the wait);
 - duplicate: the same notification sent to both engines at once.
@@ -73,8 +74,12 @@ def nova_faults(faults, rng):
         described.append(f"lost_reply({action} x{limit}, "
                          f"{'held' if hold else 'closed'})")
     if 'slow_rebuild' in faults:
-        settings['rebuild_seconds'] = EVACUATION_WAIT + 1.5
-        described.append(f'slow_rebuild({EVACUATION_WAIT + 1.5:g}s)')
+        # Slower than the wait: either moving on all along (followed to
+        # its end), or with its record standing still for longer than the
+        # wait while it is scheduled (followed by the retry).
+        seconds = rng.choice([EVACUATION_WAIT + 1.5, 2 * EVACUATION_WAIT + 1])
+        settings['rebuild_seconds'] = seconds
+        described.append(f'slow_rebuild({seconds:g}s)')
     if 'flaky_nova' in faults:
         status = rng.choice([500, 503])
         when = rng.choice(['before', 'after'])

@@ -12,7 +12,7 @@ class HahealerException(Exception):
     msg_fmt = "An unknown error occurred."
     code = 500
 
-    def __init__(self, message=None, **kwargs):
+    def __init__(self, message: object = None, **kwargs: object) -> None:
         self.kwargs = kwargs
         if message is None:
             message = self.msg_fmt % kwargs
@@ -31,9 +31,18 @@ class InvalidNotification(Invalid):
     msg_fmt = "Invalid notification: %(reason)s"
 
 
+class MarkerNotFound(Invalid):
+    msg_fmt = "Marker %(marker)s could not be found."
+
+
 class NotFound(HahealerException):
     msg_fmt = "%(kind)s %(name)s could not be found."
     code = 404
+
+
+class Forbidden(HahealerException):
+    msg_fmt = "Forbidden: %(reason)s"
+    code = 403
 
 
 class Conflict(HahealerException):
@@ -59,7 +68,7 @@ class ComputeError(HahealerException):
 
 
 class ComputeNotFound(ComputeError):
-    msg_fmt = "Nova has no %(action)s: %(reason)s"
+    msg_fmt = "Nova found nothing when %(action)s: %(reason)s"
     code = 404
 
 
@@ -106,7 +115,3 @@ class RecoveryFailed(HahealerException):
 
 class FencingFailed(RecoveryFailed):
     msg_fmt = "Fencing of host %(host)s failed: %(reason)s"
-
-
-class StormProtection(RecoveryFailed):
-    msg_fmt = "storm protection: %(reason)s"

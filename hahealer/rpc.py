@@ -22,25 +22,18 @@ from oslo_messaging._metrics import client as messaging_metrics
 from oslo_messaging._tracing import client as messaging_tracing
 
 from hahealer import exception
+from hahealer import validation
+from hahealer.conf import bootstrap
 from hahealer.conf import default
 
 #: the version this client speaks (the engine's target version history is
 #: in hahealer.engine.manager.EngineManager)
 RPC_API_VERSION = '1.0'
-CONTROL_EXCHANGE = 'hahealer'
 
 _ALLOWED_EXMODS = [exception.__name__]
 #: how much longer than its timeout a call may take before it is given up
 _DEADLINE_MARGIN = 5.0
-
-
-def set_defaults(conf):
-    """hahealer's messaging defaults.
-
-    oslo.messaging's own default transport_url, ``rabbit://``, already means
-    the local RabbitMQ as guest.
-    """
-    messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
+_MAX_NESTING = 64
 
 
 def client_conf(config_files=()):
@@ -54,7 +47,7 @@ def client_conf(config_files=()):
                        group='oslo_messaging_tracing')
     conf.register_opts(messaging_metrics.oslo_messaging_metrics,
                        group='oslo_messaging_metrics')
-    set_defaults(conf)
+    bootstrap.set_messaging_defaults()
     conf([], project='hahealer', default_config_files=list(config_files),
          default_config_dirs=[])
     return conf
@@ -115,6 +108,9 @@ class EngineClient:
         closing.join(timeout)
 
     def _call(self, ctxt, method, version=RPC_API_VERSION, **kwargs):
+        # Nested past what JSON decoders recurse into, a message would be
+        # dropped unanswered by the engine's messaging layer.
+        validation.check_nesting(kwargs, method, _MAX_NESTING)
         client = self._client.prepare(version=version)
         ctxt = ctxt or admin_context()
         if self._timeout is None:
@@ -145,9 +141,19 @@ class EngineClient:
                           notification=notification)
 
     def process_notification(self, ctxt, notification):
+        validation.check_nesting(notification, 'notification', _MAX_NESTING)
         self._client.prepare(version=RPC_API_VERSION).cast(
             ctxt or admin_context(), 'process_notification',
             notification=notification)
+
+    def submit_notification(self, ctxt, notification_uuid):
+        """Tell an engine that a stored notification waits (hahealer-api);
+        if no engine hears it, the periodic sweep picks it up."""
+        # One reconnection at most: the caller must not wait on a broker
+        # that is away, the sweep covers a lost message.
+        self._client.prepare(version='1.1', retry=1).cast(
+            ctxt or admin_context(), 'submit_notification',
+            notification_uuid=notification_uuid)
 
     def get_notification(self, ctxt, notification_uuid):
         return self._call(ctxt, 'get_notification',
@@ -161,6 +167,11 @@ class EngineClient:
     def get_notification_recovery_workflow_details(self, ctxt,
                                                    notification_uuid):
         return self._call(ctxt, 'get_notification_recovery_workflow_details',
+                          notification_uuid=notification_uuid)
+
+    def list_vmoves(self, ctxt, notification_uuid):
+        """The instances a host recovery moves, in the order it began."""
+        return self._call(ctxt, 'list_vmoves', version='1.2',
                           notification_uuid=notification_uuid)
 
     def retry_notification(self, ctxt, notification_uuid, force=False):
@@ -190,11 +201,15 @@ class EngineClient:
 
     def create_host(self, ctxt, name, segment, reserved=False,
                     on_maintenance=False, fencing_driver=None,
-                    fencing_params=None):
+                    fencing_params=None, nova_check=True):
+        # Sent only when it changes something, so that an engine older
+        # than 1.2 still takes the rest.
+        extra = {} if nova_check else {'version': '1.2',
+                                       'nova_check': False}
         return self._call(ctxt, 'create_host', name=name, segment=segment,
                           reserved=reserved, on_maintenance=on_maintenance,
                           fencing_driver=fencing_driver,
-                          fencing_params=fencing_params)
+                          fencing_params=fencing_params, **extra)
 
     def get_host(self, ctxt, host):
         return self._call(ctxt, 'get_host', host=host)

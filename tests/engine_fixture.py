@@ -77,6 +77,9 @@ def open_database(config_path):
 class EngineProcess:
     """One ``hahealer-engine`` process group, its log in a file."""
 
+    #: what the process logs once it serves
+    ready_marker = READY
+
     def __init__(self, config_path, name='engine'):
         self.config_path = pathlib.Path(config_path)
         self.log_path = self.config_path.parent / f'{name}.log'
@@ -95,12 +98,12 @@ class EngineProcess:
             cwd=REPO_ROOT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout
-        while READY not in self.new_log():
+        while self.ready_marker not in self.new_log():
             if self.process.poll() is not None or (
                     time.monotonic() > deadline):
                 self.kill()
                 raise AssertionError(
-                    f'hahealer-engine did not become ready '
+                    f'{self.command()[2]} did not become ready '
                     f'({" ".join(self.command()[:4])}...):\n'
                     f'{self.new_log()[-3000:]}')
             time.sleep(0.05)
@@ -135,6 +138,16 @@ class EngineProcess:
         except ProcessLookupError:
             pass
         self.process.wait(10)
+
+
+class ApiProcess(EngineProcess):
+    """One ``hahealer-api`` process, started and stopped as an engine."""
+
+    ready_marker = 'hahealer-api listening on'
+
+    def command(self):
+        return [sys.executable, '-m', 'hahealer.cmd.api', '--config-file',
+                str(self.config_path)]
 
 
 @pytest.fixture

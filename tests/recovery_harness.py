@@ -33,7 +33,7 @@ class Harness:
         self.stopping = threading.Event()
         self.resources = base.Resources(
             nova=nova.NovaAPI.for_endpoint(compute_url, timeout=10),
-            inventory=self.database, locks=self.locks,
+            database=self.database, locks=self.locks,
             stopping=self.stopping)
         self.recovery = recovery.Recovery(self.database, self.runner,
                                           self.resources)
@@ -75,10 +75,10 @@ class Harness:
                            generation, 60, since)
         result = self.recovery.run(
             self.database.get_notification(notification_uuid), held)
-        if result.status is not None:
+        if result.status != recovery.INTERRUPTED:
             self.database.finish_notification(
                 notification_uuid, owner, generation, result.status,
-                result.reason, held=result.held)
+                result.reason, held=result.held, counted=result.counted)
         return self.database.get_notification(notification_uuid)
 
     def host_failure(self, hostname):

@@ -1,12 +1,15 @@
 """The cliff application and its link to the engine.
 
-Commands reach the engine through ``app.engine``, which turns every failure
+Commands reach the engine through ``app.engine``, and segments and hosts
+through ``app.inventory``: hahealer-api when OpenStack's options name a
+cloud (hahealer.cli.rest), else the engine. Both turn every failure
 into one line an operator can act on: the engine's own message, or the fact
 that no engine answered. Tracebacks appear only with ``--debug``.
 """
 
 import functools
 import importlib.metadata
+import sys
 
 import oslo_messaging as messaging
 from cliff import app
@@ -14,8 +17,10 @@ from cliff import commandmanager
 from oslo_config import cfg
 
 from hahealer import exception
+from hahealer import openstack_options
 from hahealer import rpc
-from hahealer.cmd import common
+from hahealer.cli import rest
+from hahealer.conf import bootstrap
 
 COMMAND_NAMESPACE = 'hahealer.cli'
 DEFAULT_TIMEOUT = 30.0
@@ -87,6 +92,7 @@ class HahealerApp(app.App):
                 COMMAND_NAMESPACE),
             deferred_help=True)
         self._engine = None
+        self._inventory = None
 
     def build_option_parser(self, description, version,
                             argparse_kwargs=None):
@@ -99,11 +105,16 @@ class HahealerApp(app.App):
                  'whole engine configuration for "flows show" and "config '
                  'validate"); may be repeated. Default: the standard '
                  'locations, e.g. /etc/hahealer/hahealer.conf')
-        parser.add_argument(
-            '--timeout', type=float, default=DEFAULT_TIMEOUT,
-            metavar='SECONDS',
-            help=f'how long to wait for the engine to answer (default '
-                 f'{DEFAULT_TIMEOUT:g})')
+        # cliff builds the parser before it sees the command line; the
+        # OpenStack options peek at it for --os-cloud.
+        try:
+            openstack_options.register_options(parser, sys.argv[1:])
+        except exception.Invalid as exc:
+            # e.g. OS_CLOUD names no cloud; cliff reports nothing yet.
+            parser.exit(1, f'hahealer: {exc.message}\n')
+        # keystoneauth's --timeout bounds the engine's answers too, with
+        # hahealer's default instead of its 600 s.
+        parser.set_defaults(timeout=DEFAULT_TIMEOUT)
         return parser
 
     @property
@@ -115,8 +126,19 @@ class HahealerApp(app.App):
     def load_config(self):
         """The whole hahealer configuration from the config files, in
         CONF, for commands that check it without an engine."""
-        return common.init([arg for path in self.config_files
-                            for arg in ('--config-file', path)], log=False)
+        return bootstrap.init([arg for path in self.config_files
+                               for arg in ('--config-file', path)],
+                              log=False)
+
+    @property
+    def inventory(self):
+        """Where segments and hosts are managed: hahealer-api when the
+        OpenStack options name a cloud, else the engine over RPC."""
+        if openstack_options.wanted(self.options):
+            if self._inventory is None:
+                self._inventory = rest.RestInventory(self.options)
+            return self._inventory
+        return self.engine
 
     @property
     def engine(self):

@@ -12,39 +12,15 @@ from cliff import show
 
 from hahealer.cli import app
 from hahealer.cli import columns
+from hahealer.cli import fencing_params
 
 LIST_COLUMNS = ('name', 'uuid', 'segment', 'reserved', 'on_maintenance',
                 'fencing_driver')
 FORMATTERS = {'fencing_params': columns.DictColumn}
 
 
-def key_value(text):
-    """An argparse type: ``KEY=VALUE`` as a (key, value) pair."""
-    key, sep, value = text.partition('=')
-    if not (sep and key):
-        # Never echo the text: it may be a password given without its key.
-        raise argparse.ArgumentTypeError('expected KEY=VALUE')
-    return key, value
-
-
-def fencing_params(pairs):
-    """The --fencing-param pairs as a dict; each key given once."""
-    params = {}
-    for key, value in pairs:
-        if key in params:
-            raise app.CommandError(f'fencing parameter {key} is given twice')
-        params[key] = value
-    return params
-
-
 def _add_host_argument(parser):
     parser.add_argument('host', help='host name or UUID')
-
-
-def _add_fencing_param_argument(parser, help_text):
-    parser.add_argument('--fencing-param', dest='fencing_params',
-                        type=key_value, action='append',
-                        metavar='KEY=VALUE', help=help_text)
 
 
 class CreateHost(show.ShowOne):
@@ -67,17 +43,23 @@ class CreateHost(show.ShowOne):
         parser.add_argument('--fencing-driver', metavar='DRIVER',
                             help='how to power it off: ipmi, redfish, noop '
                                  'or an installed third-party driver')
-        _add_fencing_param_argument(
+        fencing_params.add_arguments(
             parser, "a fencing driver's parameter, e.g. address=10.0.0.3; "
                     "repeat for each")
+        parser.add_argument('--no-nova-check', dest='nova_check',
+                            action='store_false',
+                            help='add it even though Nova has no compute '
+                                 'service of that name (yet), e.g. while '
+                                 'the host is being installed')
         return parser
 
     def take_action(self, args):
-        record = self.app.engine.create_host(
+        record = self.app.inventory.create_host(
             args.name, args.segment, reserved=args.reserved,
             on_maintenance=args.on_maintenance,
             fencing_driver=args.fencing_driver,
-            fencing_params=fencing_params(args.fencing_params or ()))
+            fencing_params=fencing_params.collect(args) or {},
+            nova_check=args.nova_check)
         return columns.showable(record, FORMATTERS)
 
 
@@ -93,7 +75,7 @@ class ListHosts(lister.Lister):
 
     def take_action(self, args):
         return columns.listable(
-            self.app.engine.list_hosts(segment=args.segment), LIST_COLUMNS)
+            self.app.inventory.list_hosts(segment=args.segment), LIST_COLUMNS)
 
 
 class ShowHost(show.ShowOne):
@@ -105,7 +87,7 @@ class ShowHost(show.ShowOne):
         return parser
 
     def take_action(self, args):
-        return columns.showable(self.app.engine.get_host(args.host),
+        return columns.showable(self.app.inventory.get_host(args.host),
                                 FORMATTERS)
 
 
@@ -131,7 +113,7 @@ class UpdateHost(show.ShowOne):
         fencing.add_argument('--no-fencing', action='store_true',
                              help='remove the fencing driver and its '
                                   'parameters')
-        _add_fencing_param_argument(
+        fencing_params.add_arguments(
             parser, 'sets these fencing parameters and keeps the others '
                     '(with a new --fencing-driver: replaces them all); '
                     'repeat for each')
@@ -143,10 +125,11 @@ class UpdateHost(show.ShowOne):
             ('reserved', args.reserved),
             ('on_maintenance', args.on_maintenance),
             ('fencing_driver', args.fencing_driver)) if value is not None}
-        if args.fencing_params is not None:
-            values['fencing_params'] = fencing_params(args.fencing_params)
+        params = fencing_params.collect(args)
+        if params is not None:
+            values['fencing_params'] = params
         if args.no_fencing:
-            if args.fencing_params is not None:
+            if params is not None:
                 raise app.CommandError(
                     '--no-fencing removes the fencing parameters: do not '
                     'give --fencing-param with it')
@@ -155,7 +138,7 @@ class UpdateHost(show.ShowOne):
             raise app.CommandError(
                 'nothing to update: see "hahealer help host update"')
         return columns.showable(
-            self.app.engine.update_host(args.host, values), FORMATTERS)
+            self.app.inventory.update_host(args.host, values), FORMATTERS)
 
 
 class DeleteHost(command.Command):
@@ -167,4 +150,4 @@ class DeleteHost(command.Command):
         return parser
 
     def take_action(self, args):
-        self.app.engine.delete_host(args.host)
+        self.app.inventory.delete_host(args.host)

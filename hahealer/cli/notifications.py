@@ -1,6 +1,7 @@
 """``hahealer notification list|show|watch|retry``."""
 
 import argparse
+import shutil
 
 from cliff import command
 from cliff import lister
@@ -9,6 +10,7 @@ from cliff import show
 from hahealer import notifications
 from hahealer.cli import columns
 from hahealer.cli import render
+from hahealer.cli import timeline
 from hahealer.db import api as db_api
 
 LIST_COLUMNS = ('notification_uuid', 'type', 'hostname', 'status',
@@ -75,13 +77,30 @@ class ShowNotification(show.ShowOne):
     """Show a notification with its recovery, task by task.
 
     Each task of the recovery in the order it ran, with its state and its
-    messages (UTC times, progress).
+    messages (UTC times, progress). With --timeline, a picture instead:
+    the host steps and one bar per instance on one time axis.
     """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('uuid', help='notification UUID')
+        parser.add_argument('--timeline', action='store_true',
+                            help='draw the host steps (fence, force down, '
+                                 'disable) and each instance (locked, '
+                                 'evacuating, active, unlocked) on one '
+                                 'time axis, as wide as the terminal')
         return parser
+
+    def run(self, parsed_args):
+        if not parsed_args.timeline:
+            return super().run(parsed_args)
+        record = self.app.engine.get_notification_recovery_workflow_details(
+            parsed_args.uuid)
+        vmoves = self.app.engine.list_vmoves(parsed_args.uuid)
+        lines = timeline.draw(record, vmoves,
+                              shutil.get_terminal_size().columns)
+        self.app.stdout.write(''.join(f'{line}\n' for line in lines))
+        return 0
 
     def take_action(self, args):
         record = self.app.engine.get_notification_recovery_workflow_details(

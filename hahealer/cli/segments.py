@@ -40,7 +40,7 @@ class CreateSegment(show.ShowOne):
         return parser
 
     def take_action(self, args):
-        return columns.showable(self.app.engine.create_segment(
+        return columns.showable(self.app.inventory.create_segment(
             args.name, args.recovery_method, description=args.description,
             enabled=not args.disabled))
 
@@ -49,7 +49,7 @@ class ListSegments(lister.Lister):
     """List failover segments."""
 
     def take_action(self, args):
-        return columns.listable(self.app.engine.list_segments(),
+        return columns.listable(self.app.inventory.list_segments(),
                                 LIST_COLUMNS)
 
 
@@ -62,7 +62,7 @@ class ShowSegment(show.ShowOne):
         return parser
 
     def take_action(self, args):
-        return columns.showable(self.app.engine.get_segment(args.segment))
+        return columns.showable(self.app.inventory.get_segment(args.segment))
 
 
 class UpdateSegment(show.ShowOne):
@@ -95,7 +95,7 @@ class UpdateSegment(show.ShowOne):
                 'nothing to update: give --name, --recovery-method, '
                 '--description, --enable or --disable')
         return columns.showable(
-            self.app.engine.update_segment(args.segment, values))
+            self.app.inventory.update_segment(args.segment, values))
 
 
 class DeleteSegment(command.Command):
@@ -107,4 +107,4 @@ class DeleteSegment(command.Command):
         return parser
 
     def take_action(self, args):
-        self.app.engine.delete_segment(args.segment)
+        self.app.inventory.delete_segment(args.segment)

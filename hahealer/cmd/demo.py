@@ -8,6 +8,7 @@ directory. Exit code 0 when every recovery ended as expected, 1 otherwise.
 import argparse
 import sys
 
+import hahealer
 from hahealer.demo import story
 
 
@@ -18,6 +19,8 @@ def _parser():
         description='Start an emulated cloud and the hahealer engine in '
                     'this process, then kill a host, an instance and a '
                     'process and show each recovery as it happens.')
+    parser.add_argument('--version', action='version',
+                        version=hahealer.__version__)
     parser.add_argument('--hosts', type=int, default=defaults.hosts,
                         help='compute hosts, the last one reserved '
                              '(default %(default)s, at least 3)')

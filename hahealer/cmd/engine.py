@@ -13,26 +13,18 @@ import threading
 from oslo_log import log as logging
 from oslo_service import service
 
-from hahealer import exception
-from hahealer.cmd import common
+from hahealer.conf import bootstrap
 from hahealer.engine import checks
 from hahealer.engine import service as engine_service
 
 LOG = logging.getLogger(__name__)
+PROG = 'hahealer-engine'
 
 
 def main(argv=None):
-    conf = common.init(sys.argv[1:] if argv is None else argv)
-    try:
+    conf = bootstrap.init(sys.argv[1:] if argv is None else argv, prog=PROG)
+    with bootstrap.failures_reported(PROG):
         checks.check_startup(conf)
-    except exception.ConfigurationError as exc:
-        error = exc.message
-    else:
-        error = None
-    if error:
-        LOG.error('%s', error)
-        print(f'hahealer-engine: {error}', file=sys.stderr)
-        return 1
     conf.log_opt_values(LOG, logging.DEBUG)
     stop_requested = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -45,7 +37,7 @@ def main(argv=None):
             break
     launcher.stop()
     if engine.start_error is not None:
-        print(f'hahealer-engine: could not start: {engine.start_error}',
+        print(f'{PROG}: could not start: {engine.start_error}',
               file=sys.stderr)
         return 1
     return 0

@@ -4,22 +4,34 @@ For monitors and scripts. Prints the stored record; exits non-zero with the
 reason when the engine rejects the notification or does not answer.
 
 Exit codes: 0 accepted (with --wait: recovery finished or ignored),
-1 rejected, 2 usage error, 3 no answer from the engine, 4 (with --wait)
-the recovery ended in error or failed, or did not end in time.
+1 rejected (do not send it again as it is), 2 usage error, 3 not delivered
+or not answered: the broker is unreachable, refused the login, or no
+engine answered in time (send it again), 4 (with --wait) the recovery
+ended in error or failed, or did not end in time.
 """
 
 import argparse
 import json
+import logging
+import socket
 import sys
+import threading
 import time
+from concurrent import futures
 
 import oslo_messaging as messaging
+from oslo_config import cfg
 
+import hahealer
 from hahealer import exception
 from hahealer import notifications
 from hahealer import rpc
+from hahealer.cli import render
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_ANSWER, EXIT_RECOVERY = range(5)
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_RETRY, EXIT_RECOVERY = range(5)
+PROG = 'hahealer-notify'
+#: of --timeout, what closing the broker connections may take at the end
+_CLOSE_SECONDS = 0.5
 #: statuses after which --wait stops following
 SETTLED = ('finished', 'ignored', 'error', 'failed')
 
@@ -40,12 +52,16 @@ def _common_options(parser, default):
                         default=given('table'), help='output format')
     parser.add_argument('--wait', action='store_true', default=given(False),
                         help='follow the notification until its recovery '
-                             'ends')
+                             'ends (on a terminal, its progress task by '
+                             'task on stderr)')
     parser.add_argument('--wait-timeout', type=float, default=given(900.0),
                         help='longest --wait, in seconds (default 900)')
     parser.add_argument('--notification-uuid', default=given(None),
                         help='an id of your choosing: sending the same id '
                              'again is answered with the stored record')
+    parser.add_argument('--debug', action='store_true', default=given(False),
+                        help="show the messaging library's own log on "
+                             "stderr")
 
 
 def _parser():
@@ -54,6 +70,8 @@ def _parser():
         description='Send a failure notification to the hahealer engine '
                     'and print the stored record.')
     _common_options(parser, None)
+    parser.add_argument('--version', action='version',
+                        version=hahealer.__version__)
     after = argparse.ArgumentParser(add_help=False)
     _common_options(after, argparse.SUPPRESS)
     kinds = parser.add_subparsers(dest='kind', required=True)
@@ -116,34 +134,152 @@ def print_record(record, output_format):
         print(f'{key.ljust(width)}  {value}')
 
 
-def _follow(client, record, timeout):
+def _follow(client, record, timeout, view=None):
+    """Poll until the recovery ends; with a ``view`` (a terminal), draw
+    its progress task by task."""
     deadline = time.monotonic() + timeout
+    uuid = record['notification_uuid']
     while record['status'] not in SETTLED:
         if time.monotonic() > deadline:
             return record, False
         time.sleep(1.0)
-        record = client.get_notification(None, record['notification_uuid'])
+        if view is None:
+            record = client.get_notification(None, uuid)
+            continue
+        record = client.get_notification_recovery_workflow_details(None,
+                                                                    uuid)
+        if record['status'] in SETTLED:
+            view.finish(record)
+        else:
+            view.update(record)
+        record = {key: value for key, value in record.items()
+                  if key != 'recovery_workflow_details'}
     return record, True
+
+
+def _brokers(conf):
+    """(host, port) of each broker, and the user; never the password."""
+    url = messaging.TransportURL.parse(conf, conf.transport_url)
+    hosts = [(host.hostname or 'localhost', host.port or 5672)
+             for host in url.hosts] or [('localhost', 5672)]
+    user = next((host.username for host in url.hosts if host.username),
+                'guest')
+    return hosts, user
+
+
+def _broker(conf):
+    hosts, user = _brokers(conf)
+    names = ', '.join(f'{host}:{port}' for host, port in hosts)
+    return f'the message broker {names} (user {user})'
+
+
+def _unreachable(conf):
+    """Why no broker accepts a connection, or None if one does."""
+    problems = []
+    for host, port in _brokers(conf)[0]:
+        try:
+            socket.create_connection((host, port), timeout=1.0).close()
+            return None
+        except OSError as exc:
+            problems.append(f'{host}:{port}: {exc.strerror or exc}')
+    return f"the broker does not accept connections ({'; '.join(problems)})"
+
+
+def _failure(exc):
+    """Why a message was not delivered, in one line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ''
+    if 'ACCESS_REFUSED' in text:
+        return ('it refused the login: check the user and password in '
+                'transport_url')
+    return f'{type(exc).__name__}: {text}' if text else type(exc).__name__
+
+
+def _config_files(given):
+    files = given or cfg.find_config_files(project='hahealer')
+    if not files:
+        print(f'{PROG}: no configuration file found (give --config-file, '
+              f'or put one in /etc/hahealer/hahealer.conf); using the '
+              f'default broker and topic', file=sys.stderr)
+    return files
+
+
+def _send(args, conf, client):
+    """The record, or an exit code after saying why on stderr."""
+    try:
+        record = client.create_notification(None, _notification(args))
+        settled = True
+        if args.wait:
+            # Progress on a terminal only: stdout stays the record alone.
+            view = (render.LiveView(sys.stderr, True)
+                    if render.is_terminal(sys.stderr) else None)
+            record, settled = _follow(client, record, args.wait_timeout,
+                                      view)
+        return record, settled
+    except exception.HahealerException as exc:
+        print(f'{PROG}: rejected: {exc.message}', file=sys.stderr)
+        return EXIT_REJECTED, None
+    except messaging.MessagingTimeout:
+        _no_answer(args, conf, client)
+    except Exception as exc:  # noqa: BLE001 - any failure to deliver
+        print(f'{PROG}: not delivered to {_where(conf, client)}: '
+              f'{_failure(exc)}. Send again.', file=sys.stderr)
+    return EXIT_RETRY, None
+
+
+def _where(conf, client):
+    return (f'{_broker(conf)}, engine topic {client.topic}, config '
+            f'{", ".join(conf.config_file) or "none"}')
+
+
+def _no_answer(args, conf, client):
+    why = _unreachable(conf) or ('no engine answered on this topic (is '
+                                 'one running?)')
+    print(f'{PROG}: no answer within {args.timeout:g} s '
+          f'({_where(conf, client)}): {why}. Send again.', file=sys.stderr)
+
+
+def _bounded(args, conf, client):
+    """_send, given up after --timeout (and --wait-timeout with --wait):
+    a broker that cannot be reached is retried by the library without
+    end."""
+    outcome = futures.Future()
+
+    def send():
+        try:
+            outcome.set_result(_send(args, conf, client))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            outcome.set_exception(exc)
+
+    threading.Thread(target=send, name='notify', daemon=True).start()
+    limit = args.timeout + (args.wait_timeout if args.wait else 0)
+    try:
+        # Closing the connections takes the rest of the time allowed.
+        return outcome.result(max(0.1, limit - _CLOSE_SECONDS))
+    except futures.TimeoutError:
+        _no_answer(args, conf, client)
+        return EXIT_RETRY, None
 
 
 def main(argv=None):
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
-    client = rpc.EngineClient.from_config_files(args.config_file,
-                                                timeout=args.timeout)
+    # The messaging library logs each reconnection attempt; the one line
+    # this command prints says what happened.
+    logging.basicConfig(level=logging.DEBUG if args.debug
+                        else logging.CRITICAL + 1)
+    files = _config_files(args.config_file)
     try:
-        record = client.create_notification(None, _notification(args))
-        if args.wait:
-            record, settled = _follow(client, record, args.wait_timeout)
-    except exception.HahealerException as exc:
-        print(f'hahealer-notify: rejected: {exc.message}', file=sys.stderr)
-        return EXIT_REJECTED
-    except messaging.MessagingTimeout:
-        print(f'hahealer-notify: no answer from the engine on topic '
-              f'{client.topic} within {args.timeout:g} s: is an engine '
-              f'running and the message broker reachable?', file=sys.stderr)
-        return EXIT_NO_ANSWER
+        conf = rpc.client_conf(files)
+    except cfg.Error as exc:
+        print(f'{PROG}: {exc}', file=sys.stderr)
+        return EXIT_USAGE
+    client = rpc.EngineClient(rpc.get_transport(conf), conf.engine_topic,
+                              timeout=args.timeout)
+    try:
+        record, settled = _bounded(args, conf, client)
     finally:
-        client.close()
+        client.close(timeout=_CLOSE_SECONDS)
+    if settled is None:
+        return record
     print_record(record, args.format)
     if args.wait:
         if not settled:

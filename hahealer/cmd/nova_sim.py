@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+import hahealer
 from hahealer.sim import scenario as scenario_mod
 from hahealer.sim import server
 
@@ -51,6 +52,8 @@ def _parser():
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
+    parser.add_argument('--version', action='version',
+                        version=hahealer.__version__)
     add('--bind', default='127.0.0.1',
         help='address to listen on (default: %(default)s)')
     add('--port', type=int, default=8774,

@@ -8,7 +8,6 @@ calls that are safe to repeat are retried with backoff when Nova is
 unreachable or answers 5xx.
 """
 
-import dataclasses
 import logging
 import threading
 import time
@@ -21,10 +20,17 @@ from keystoneauth1 import session as ks_session
 from novaclient import api_versions
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
-from oslo_utils import strutils
 
 from hahealer import exception
 from hahealer import metrics
+from hahealer.compute import records
+
+# The records are part of this module's interface: callers name them here.
+from hahealer.compute.records import MIGRATION_FAILED  # noqa: F401
+from hahealer.compute.records import Aggregate
+from hahealer.compute.records import ComputeService  # noqa: F401
+from hahealer.compute.records import Migration  # noqa: F401
+from hahealer.compute.records import Server  # noqa: F401
 
 LOG = logging.getLogger(__name__)
 
@@ -37,100 +43,6 @@ EVACUATE_KEEPS_STOPPED_VERSION = api_versions.APIVersion('2.95')
 EVACUATE_BOOTS_VERSION = api_versions.APIVersion('2.94')
 
 HTTP_POOL_SIZE = 128
-
-
-@dataclasses.dataclass(frozen=True)
-class ComputeService:
-    id: str
-    host: str
-    binary: str
-    status: str            # 'enabled' | 'disabled'
-    state: str             # 'up' | 'down'
-    forced_down: bool
-    disabled_reason: str | None
-
-    @property
-    def disabled(self):
-        return self.status == 'disabled'
-
-    @property
-    def down(self):
-        return self.state == 'down'
-
-
-@dataclasses.dataclass(frozen=True)
-class Server:
-    id: str
-    name: str
-    host: str | None
-    vm_state: str | None
-    task_state: str | None
-    power_state: int | None
-    locked: bool
-    locked_reason: str | None
-    metadata: dict
-
-    def metadata_flag(self, key):
-        """True when metadata ``key`` holds a true-ish string."""
-        return strutils.bool_from_string(self.metadata.get(key, False))
-
-
-@dataclasses.dataclass(frozen=True)
-class Migration:
-    """One of Nova's migration records (an evacuation, here)."""
-
-    id: int
-    instance_uuid: str
-    status: str
-    source_compute: str | None
-    dest_compute: str | None
-    created_at: str | None
-    updated_at: str | None
-
-    @property
-    def failed(self):
-        """Nova gave this one up: no host took it, or its rebuild failed."""
-        return self.status in MIGRATION_FAILED
-
-
-#: statuses of a migration record that Nova will never take further
-MIGRATION_FAILED = ('error', 'failed', 'cancelled')
-
-
-@dataclasses.dataclass(frozen=True)
-class Aggregate:
-    id: int
-    name: str
-    hosts: tuple
-
-
-def _to_service(raw):
-    return ComputeService(
-        id=str(raw.id), host=raw.host, binary=raw.binary,
-        status=raw.status, state=raw.state,
-        forced_down=bool(getattr(raw, 'forced_down', False)),
-        disabled_reason=getattr(raw, 'disabled_reason', None))
-
-
-def _to_server(raw):
-    return Server(
-        id=raw.id, name=getattr(raw, 'name', ''),
-        host=getattr(raw, 'OS-EXT-SRV-ATTR:host', None),
-        vm_state=getattr(raw, 'OS-EXT-STS:vm_state', None),
-        task_state=getattr(raw, 'OS-EXT-STS:task_state', None),
-        power_state=getattr(raw, 'OS-EXT-STS:power_state', None),
-        locked=bool(getattr(raw, 'locked', False)),
-        locked_reason=getattr(raw, 'locked_reason', None),
-        metadata=dict(getattr(raw, 'metadata', {}) or {}))
-
-
-def _to_migration(raw):
-    return Migration(
-        id=raw.id, instance_uuid=raw.instance_uuid, status=raw.status,
-        source_compute=getattr(raw, 'source_compute', None),
-        dest_compute=getattr(raw, 'dest_compute', None),
-        created_at=getattr(raw, 'created_at', None),
-        updated_at=getattr(raw, 'updated_at', None))
 
 
 def _translate(action, exc, timeout=None):
@@ -158,6 +70,11 @@ def _translate(action, exc, timeout=None):
         return exception.ComputeUnavailable(
             action=action, reason=f'the answer was cut off '
                                   f'({type(exc).__name__})')
+    if isinstance(exc, ks_exc.Unauthorized):
+        # Most often Keystone refusing a wrong password: say where to look.
+        return exception.ComputeUnavailable(
+            action=action, reason='Unauthorized: the [nova] credentials '
+                                  'were refused')
     if isinstance(exc, ks_exc.ConnectionError | ks_exc.HttpError):
         return exception.ComputeUnavailable(action=action,
                                             reason=type(exc).__name__)
@@ -221,6 +138,18 @@ class NovaAPI:
             if self._version is None:
                 self._version = self._negotiate()
             return self._version
+
+    def probe(self):
+        """Ask Nova for its versions now (authenticating first): the
+        microversion both sides support. ComputeError says why not.
+
+        The answer is kept: a probe at start-up spares the first
+        recovery a request on its way to the first evacuation.
+        """
+        version = self._negotiate()
+        with self._lock:
+            self._version = version
+        return version
 
     def _negotiate(self):
         probe = self._new_client(api_versions.APIVersion('2.1'))
@@ -305,18 +234,19 @@ class NovaAPI:
 
     # --- services ---------------------------------------------------------
 
-    def get_compute_service(self, host):
+    def get_compute_service(self, host: str) -> ComputeService:
         action = f'looking up the nova-compute service of host {host}'
         services = self._call(action, self._client().services.list,
                               host=host, binary=COMPUTE_BINARY)
         if not services:
             raise exception.ComputeNotFound(
-                action='nova-compute service',
+                action=action,
                 reason=f'no nova-compute service is registered for host '
                        f'{host}')
-        return _to_service(services[0])
+        return records.to_service(services[0])
 
-    def disable_service(self, host, reason, retry=True):
+    def disable_service(self, host: str, reason: str,
+                        retry: bool = True) -> None:
         """Disable ``host``'s nova-compute with ``reason``.
 
         ``retry`` False sends the request once: Nova answers the disabling
@@ -328,41 +258,58 @@ class NovaAPI:
                    self._client().services.disable_log_reason,
                    service.id, reason, safe=retry)
 
-    def enable_service(self, host):
+    def enable_service(self, host: str) -> None:
         service = self.get_compute_service(host)
         self._call(f'enabling nova-compute on host {host}',
                    self._client().services.enable, service.id)
 
-    def force_down_service(self, host, down=True):
+    def force_down_service(self, host: str, down: bool = True) -> None:
         service = self.get_compute_service(host)
         verb = 'forcing down' if down else 'lifting force-down of'
         self._call(f'{verb} nova-compute on host {host}',
                    self._client().services.force_down, service.id, down)
 
+    def take_out_of_service(self, service: ComputeService,
+                            reason: str) -> None:
+        """Force ``service`` down and disable it, in one request.
+
+        Nova sets forced_down before it looks at the status, so it disables
+        a dead host without calling it; one request instead of two keeps
+        the way to the first evacuation short.
+        """
+        body: dict[str, bool | str] = {'forced_down': True}
+        if not service.disabled:
+            body.update(status='disabled', disabled_reason=reason)
+        # novaclient has no call for both at once; its own _update sends
+        # the PUT /os-services/{id} its force_down and disable send.
+        self._call(f'forcing down and disabling nova-compute on host '
+                   f'{service.host}', self._client().services._update,
+                   f'/os-services/{service.id}', body, 'service')
+
     # --- servers ----------------------------------------------------------
 
-    def list_servers(self, host):
+    def list_servers(self, host: str) -> list[Server]:
         """Every instance Nova places on ``host``, across all projects."""
         raws = self._call(f'listing the instances of host {host}',
                           self._client().servers.list,
                           search_opts={'all_tenants': True, 'host': host},
                           limit=-1)
-        return [_to_server(raw) for raw in raws]
+        return [records.to_server(raw) for raw in raws]
 
-    def get_server(self, server_id):
-        return _to_server(self._call(f'looking up instance {server_id}',
-                                     self._client().servers.get,
-                                     server_id))
+    def get_server(self, server_id: str) -> Server:
+        raw = self._call(f'looking up instance {server_id}',
+                         self._client().servers.get, server_id)
+        return records.to_server(raw)
 
-    def stop_server(self, server_id):
+    def stop_server(self, server_id: str) -> None:
         self._call(f'stopping instance {server_id}',
                    self._client().servers.stop, server_id, safe=False)
 
-    def start_server(self, server_id):
+    def start_server(self, server_id: str) -> None:
         self._call(f'starting instance {server_id}',
                    self._client().servers.start, server_id, safe=False)
 
-    def lock_server(self, server_id, reason):
+    def lock_server(self, server_id: str, reason: str) -> None:
         client = self._client()
         kwargs = {}
         if client.api_version >= LOCK_REASON_VERSION:
@@ -372,11 +319,12 @@ class NovaAPI:
         self._call(f'locking instance {server_id}', client.servers.lock,
                    server_id, safe=False, **kwargs)
 
-    def unlock_server(self, server_id):
+    def unlock_server(self, server_id: str) -> None:
         self._call(f'unlocking instance {server_id}',
                    self._client().servers.unlock, server_id)
 
-    def reset_server_state(self, server_id, state='error', retry=True):
+    def reset_server_state(self, server_id: str, state: str = 'error',
+                           retry: bool = True) -> None:
         """``retry`` False sends it once: before an evacuation, a reset
         whose answer was lost may still land later and must be waited
         for, not sent again."""
@@ -385,11 +333,12 @@ class NovaAPI:
                    safe=retry)
 
     @property
-    def evacuate_keeps_stopped(self):
+    def evacuate_keeps_stopped(self) -> bool:
         """Whether Nova hands an evacuated instance back stopped (2.95+)."""
         return self.api_version >= EVACUATE_KEEPS_STOPPED_VERSION
 
-    def evacuate_server(self, server_id, target_host=None, boot=True):
+    def evacuate_server(self, server_id: str, target_host: str | None = None,
+                        boot: bool = True) -> None:
         """Ask Nova to rebuild ``server_id`` on another host.
 
         With ``boot`` false the instance arrives stopped where Nova supports
@@ -405,25 +354,26 @@ class NovaAPI:
                    self._client(version).servers.evacuate, server_id,
                    host=target_host, safe=False)
 
-    def evacuations(self, source_host, instance_uuid=None):
+    def evacuations(self, source_host: str,
+                    instance_uuid: str | None = None) -> list[Migration]:
         """Nova's evacuation records from ``source_host``, oldest first."""
         what = (f'instance {instance_uuid}' if instance_uuid
                 else f'the instances of host {source_host}')
-        records = self._call(
+        raws = self._call(
             f'listing the evacuations of {what}',
             self._client().migrations.list, source_compute=source_host,
             instance_uuid=instance_uuid, migration_type='evacuation')
-        return sorted((_to_migration(raw) for raw in records),
+        return sorted((records.to_migration(raw) for raw in raws),
                       key=lambda record: record.id)
 
     # --- aggregates -------------------------------------------------------
 
-    def list_aggregates(self):
+    def list_aggregates(self) -> list[Aggregate]:
         raws = self._call('listing host aggregates',
                           self._client().aggregates.list)
         return [Aggregate(id=raw.id, name=raw.name,
                           hosts=tuple(raw.hosts or ())) for raw in raws]
 
-    def add_host_to_aggregate(self, aggregate, host):
+    def add_host_to_aggregate(self, aggregate: Aggregate, host: str) -> None:
         self._call(f'adding host {host} to aggregate {aggregate.name}',
                    self._client().aggregates.add_host, aggregate.id, host)

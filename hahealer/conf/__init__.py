@@ -2,6 +2,7 @@
 
 from oslo_config import cfg
 
+from hahealer.conf import api
 from hahealer.conf import coordination
 from hahealer.conf import database
 from hahealer.conf import default
@@ -18,7 +19,7 @@ CONF = cfg.CONF
 
 ALL_GROUPS = (default, database, taskflow, flows, host_failure,
               instance_failure, process_failure, nova, coordination,
-              fencing, metrics)
+              fencing, metrics, api)
 
 for _module in ALL_GROUPS:
     _module.register_opts(CONF)

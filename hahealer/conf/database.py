@@ -25,9 +25,9 @@ Examples:
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(database_opts, group=GROUP)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     return {GROUP: database_opts}

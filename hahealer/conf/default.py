@@ -32,6 +32,17 @@ engine sharing a topic and a database shares the work.
 Name of this engine. With the process id it forms the owner id recorded on
 the notifications this engine is working on.
 """),
+    cfg.BoolOpt(
+        'rpc_management',
+        default=True,
+        help="""
+Whether the engine's RPC API changes failover segments and hosts and retries
+notifications. The RPC transport authenticates nobody: whoever holds its URL
+(every compute node running a monitor) can call it. Set it to false once
+segments and hosts are managed through hahealer-api, where a Keystone token
+and the policy decide; notifications are still accepted over RPC, and
+listing and showing still work.
+"""),
     cfg.IntOpt(
         'max_concurrent_recoveries',
         default=32,
@@ -86,8 +97,8 @@ instead of being processed again.
         min=1.0,
         help="""
 Interval in seconds of the periodic task that resumes notifications whose
-lease expired, retries notifications in error once and picks up new ones that
-nobody started.
+lease expired, retries notifications in error once (more while Nova may still
+be evacuating for them) and picks up new ones that nobody started.
 """),
     cfg.FloatOpt(
         'retry_notification_new_status_interval',
@@ -130,9 +141,12 @@ wait ends as soon as Nova reports the state.
         default=90.0,
         min=0.0,
         help="""
-Longest wait, in seconds, for one evacuated instance to arrive on another
-host in its former state. An instance that does not is retried once and then
-reported by id in the notification's error.
+Longest time, in seconds, that an evacuation in flight may show no progress
+(its migration record, the instance's task or power state unchanged) before
+the recovery stops waiting for it. A slow rebuild that keeps moving is
+followed to its end. An instance whose evacuation stood still is reported by
+id in the notification's error; the evacuation goes on, and the automatic
+retry follows it.
 """),
     cfg.FloatOpt(
         'wait_period_after_power_off',
@@ -163,10 +177,10 @@ all recoveries of an engine.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(engine_opts)
     conf.register_opts(recovery_timing_opts)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     return {'DEFAULT': engine_opts + recovery_timing_opts}

@@ -5,6 +5,20 @@ from oslo_config import cfg
 GROUP = 'fencing'
 
 fencing_opts = [
+    cfg.ListOpt(
+        'secret_keys',
+        default=[],
+        secret=True,
+        help="""
+Fernet keys that encrypt the hosts' fencing parameters (BMC passwords) in the
+database. The first key encrypts, every key listed decrypts. Make a key with
+"hahealer-manage fencing generate-key". To rotate, put a new key first, run
+"hahealer-manage fencing encrypt", then remove the old key. Empty: parameters
+are stored unencrypted. Every hahealer process that reads the database needs
+the same keys.
+
+Example: secret_keys = 3q2-7w...=,oLd-k3y...=
+"""),
     cfg.FloatOpt(
         'request_timeout',
         default=10.0,
@@ -24,9 +38,9 @@ power-off request. Past it, fencing has failed and nothing is evacuated.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(fencing_opts, group=GROUP)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     return {GROUP: fencing_opts}

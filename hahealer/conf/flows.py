@@ -128,9 +128,9 @@ nova-compute service once Nova accepts it.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(recovery_flow_opts, group=GROUP)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     return {GROUP: recovery_flow_opts}

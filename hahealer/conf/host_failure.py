@@ -123,9 +123,9 @@ the host off maintenance once the forced-down flag is lifted.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(host_failure_opts, group=GROUP)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     return {GROUP: host_failure_opts}

@@ -23,9 +23,9 @@ true (true, yes, 1, on; case-insensitive).
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(instance_failure_opts, group=GROUP)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     return {GROUP: instance_failure_opts}

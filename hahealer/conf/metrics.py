@@ -20,9 +20,9 @@ metrics_opts = [
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(metrics_opts, group=GROUP)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     return {GROUP: metrics_opts}

@@ -51,6 +51,14 @@ How often a compute API call that is safe to repeat (reads, and updates that
 set a state) is retried after Nova was unreachable or answered 5xx.
 Evacuations are never repeated blindly.
 """),
+    cfg.BoolOpt(
+        'check_hosts',
+        default=True,
+        help="""
+Check that a host added to a failover segment, or renamed, is a compute host
+Nova knows (it has a nova-compute service of that name), as Masakari does. A
+name Nova does not know is refused; Nova unreachable refuses the change too.
+"""),
     cfg.FloatOpt(
         'api_retry_max_delay',
         default=5.0,
@@ -59,7 +67,7 @@ Evacuations are never repeated blindly.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(nova_opts, group=GROUP)
     ks_loading.register_session_conf_options(conf, GROUP)
     ks_loading.register_auth_conf_options(conf, GROUP)
@@ -67,7 +75,7 @@ def register_opts(conf):
     conf.set_default('timeout', 30, group=GROUP)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     # The sample lists the options of the password plugin, the one a
     # production cloud uses; other plugins read their own options.
     return {

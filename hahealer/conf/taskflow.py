@@ -20,9 +20,9 @@ Example: connection = postgresql+psycopg2://hahealer:PASSWORD@db/taskflow
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(taskflow_opts, group=GROUP)
 
 
-def list_opts():
+def list_opts() -> dict[str, list[cfg.Opt]]:
     return {GROUP: taskflow_opts}

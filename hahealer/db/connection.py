@@ -79,8 +79,14 @@ class Connection:
         with self._serialise, self._sessions.begin() as session:
             yield session
 
+    @contextlib.contextmanager
+    def transaction(self):
+        """A Core connection in one transaction, for hot paths."""
+        with self._serialise, self.engine.begin() as connection:
+            yield connection
+
     def now(self, session):
-        """The database's time, within ``session``."""
+        """The database's time, within ``session`` (or a connection)."""
         if self._now_query is None:
             return models.utcnow()
         return session.scalar(sa.text(self._now_query))

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.dialects import mysql
 
+from hahealer.db import secrets
+
 # Naive UTC datetimes with microseconds on every backend (MySQL's DATETIME
 # drops fractions unless asked).
 Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
@@ -40,6 +42,9 @@ class Segment(TimestampMixin, Base):
     description = sa.Column(sa.Text, nullable=True)
     recovery_method = sa.Column(sa.String(32), nullable=False)
     enabled = sa.Column(sa.Boolean, nullable=False, default=True)
+    #: Masakari's service type; COMPUTE is the only one recovered
+    service_type = sa.Column(sa.String(255), nullable=False,
+                             default='COMPUTE')
 
     hosts = orm.relationship('Host', back_populates='segment')
 
@@ -54,6 +59,9 @@ class Host(TimestampMixin, Base):
     name = sa.Column(sa.String(255), nullable=False, unique=True)
     segment_id = sa.Column(sa.Integer, sa.ForeignKey('segments.id'),
                            nullable=False)
+    #: Masakari's host type and control attributes: kept, not interpreted
+    type = sa.Column(sa.String(255), nullable=False, default='COMPUTE')
+    control_attributes = sa.Column(sa.Text, nullable=False, default='')
     reserved = sa.Column(sa.Boolean, nullable=False, default=False)
     on_maintenance = sa.Column(sa.Boolean, nullable=False, default=False)
     #: the notification whose recovery put the host on maintenance
@@ -61,8 +69,10 @@ class Host(TimestampMixin, Base):
     #: the notification that took this host as its reserved host
     claimed_by = sa.Column(sa.String(36), nullable=True)
     fencing_driver = sa.Column(sa.String(64), nullable=True)
-    #: the driver's parameters, secrets included: never shown or logged
-    fencing_params = sa.Column(sa.JSON, nullable=False, default=dict)
+    #: the driver's parameters, secrets included: never shown or logged;
+    #: encrypted at rest with [fencing] secret_keys
+    fencing_params = sa.Column(secrets.EncryptedJSON, nullable=False,
+                               default=dict)
 
     segment = orm.relationship('Segment', back_populates='hosts')
 

@@ -1,4 +1,4 @@
-"""The notification queue: intake, ownership and the end of each recovery.
+"""The notification queue: ownership and the end of each recovery.
 
 Every change of a notification's state is a compare-and-set on (status,
 owner, generation). A claim or a takeover gives the row a new generation,
@@ -9,16 +9,13 @@ are the database's, so engines' clocks never meet.
 
 import dataclasses
 import datetime
-import hashlib
-import json
 
 import sqlalchemy as sa
-from oslo_utils import uuidutils
-from sqlalchemy import exc as sa_exc
 
 from hahealer import exception
 from hahealer.db import connection
 from hahealer.db import models
+from hahealer.db import paging
 
 NEW = 'new'
 RUNNING = 'running'
@@ -30,9 +27,8 @@ STATUSES = (NEW, RUNNING, FINISHED, IGNORED, ERROR, FAILED)
 TERMINAL = (FINISHED, IGNORED, FAILED)
 
 N = models.Notification
-# A concurrent insert of the same key loses on the unique constraint; the
-# next try finds the winner's row.
-_INSERT_TRIES = 3
+SORT_KEYS = {key: getattr(N, key) for key in (
+    'created_at', 'type', 'generated_time', 'updated_at', 'uuid', 'status')}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,17 +36,6 @@ class Takeover:
     generation: int
     #: why it must end failed instead of being resumed, if it must
     exhausted: str | None = None
-
-
-class _Raced(Exception):
-    """Another engine stored the same failure first."""
-
-
-def fingerprint(notification_type, hostname, payload):
-    """Same type, host and payload: the same failure reported again."""
-    canonical = json.dumps([notification_type, hostname, payload],
-                           sort_keys=True, separators=(',', ':'))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def notification_to_dict(row):
@@ -74,87 +59,12 @@ def notification_to_dict(row):
     }
 
 
-def _later(now, seconds):
+def later(now, seconds):
     return now + datetime.timedelta(seconds=seconds)
 
 
 class QueueQueries:
     """Notification rows, for the engine and the RPC API."""
-
-    # --- intake -------------------------------------------------------
-
-    def create_notification(self, values, duplicate_window):
-        """Store a notification; return (record, created).
-
-        A notification whose id is known with the same content, or with the
-        fingerprint of one stored within ``duplicate_window`` seconds, is
-        not stored again: the earlier record comes back with created False.
-        Conflict when the id already names another notification; NotFound
-        when its host is in no segment.
-        """
-        print_ = fingerprint(values['type'], values['hostname'],
-                             values['payload'])
-        for _ in range(_INSERT_TRIES):
-            try:
-                return self._insert(values, print_, duplicate_window)
-            except (sa_exc.IntegrityError, _Raced):
-                continue
-        raise exception.Conflict(
-            reason=f"notification for host {values['hostname']} could not "
-                   f"be stored: it is being stored concurrently; send it "
-                   f"again")
-
-    def _insert(self, values, print_, duplicate_window):
-        given_uuid = values.get('notification_uuid')
-        with self.session() as session:
-            if session.scalar(sa.select(models.Host.id).filter_by(
-                    name=values['hostname'])) is None:
-                raise exception.NotFound(kind='Host', name=values['hostname'])
-            if given_uuid:
-                existing = session.scalar(sa.select(N).filter_by(
-                    uuid=given_uuid))
-                if existing is not None:
-                    if existing.fingerprint != print_:
-                        raise exception.Conflict(
-                            reason=f'notification_uuid {given_uuid} already '
-                                   f'names another notification')
-                    return notification_to_dict(existing), False
-            now = self.now(session)
-            key = session.get(models.NotificationKey, print_)
-            if key is not None and key.expires_at > now:
-                existing = session.scalar(sa.select(N).filter_by(
-                    uuid=key.notification_uuid))
-                if existing is not None:
-                    return notification_to_dict(existing), False
-            row = N(uuid=given_uuid or uuidutils.generate_uuid(),
-                    type=values['type'], hostname=values['hostname'],
-                    generated_time=values['generated_time'],
-                    payload=values['payload'], fingerprint=print_,
-                    status=values.get('status', NEW),
-                    reason=values.get('reason'), attempts=0, generation=0,
-                    takeovers=0, created_at=now, updated_at=now)
-            if row.status in TERMINAL:
-                row.finished_at = now
-            session.add(row)
-            expires = _later(now, duplicate_window)
-            if key is None:
-                session.add(models.NotificationKey(
-                    fingerprint=print_, notification_uuid=row.uuid,
-                    expires_at=expires))
-            else:
-                # Take over an expired key only if nobody else just did.
-                taken = session.execute(
-                    sa.update(models.NotificationKey)
-                    .where(models.NotificationKey.fingerprint == print_,
-                           models.NotificationKey.expires_at == key.expires_at,
-                           models.NotificationKey.notification_uuid
-                           == key.notification_uuid)
-                    .values(notification_uuid=row.uuid, expires_at=expires)
-                    .execution_options(synchronize_session=False))
-                if taken.rowcount != 1:
-                    raise _Raced()
-            session.flush()
-            return notification_to_dict(row), True
 
     # --- reading ------------------------------------------------------
 
@@ -171,8 +81,11 @@ class QueueQueries:
         return row
 
     def list_notifications(self, status=None, type=None, hostname=None,
-                           since=None, limit=100, marker=None):
-        """Newest first; ``marker`` is the last uuid of the previous page."""
+                           since=None, limit=100, marker=None,
+                           generated_since=None, sort_keys=None,
+                           sort_dirs=None):
+        """Newest first, or in the order asked; ``marker`` is the last
+        uuid of the previous page."""
         query = sa.select(N)
         if status:
             query = query.filter(N.status == status)
@@ -182,11 +95,12 @@ class QueueQueries:
             query = query.filter(N.hostname == hostname)
         if since:
             query = query.filter(N.created_at >= since)
+        if generated_since:
+            query = query.filter(N.generated_time >= generated_since)
+        columns = paging.sort_columns(N, sort_keys, sort_dirs, SORT_KEYS)
         with self.session() as session:
-            if marker:
-                last = self._notification(session, marker)
-                query = query.filter(N.id < last.id)
-            rows = session.scalars(query.order_by(N.id.desc()).limit(limit))
+            after = paging.marker_row(session, N, marker)
+            rows = session.scalars(paging.page(query, columns, after, limit))
             return [notification_to_dict(row) for row in rows]
 
     def open_host_failures(self):
@@ -213,7 +127,7 @@ class QueueQueries:
             if not self._set(session, notification_uuid, [N.status == NEW],
                              status=RUNNING, owner=owner, started_at=now,
                              reason=None, updated_at=now,
-                             lease_expires_at=_later(now, lease_seconds),
+                             lease_expires_at=later(now, lease_seconds),
                              attempts=N.attempts + 1,
                              generation=N.generation + 1):
                 return None
@@ -237,7 +151,7 @@ class QueueQueries:
             now = self.now(session)
             row = session.scalar(sa.select(N).filter(
                 N.uuid == notification_uuid, N.status == RUNNING,
-                N.lease_expires_at < _later(now, -settle_seconds)))
+                N.lease_expires_at < later(now, -settle_seconds)))
             if row is None:
                 return None
             vanished = row.owner is not None
@@ -246,7 +160,7 @@ class QueueQueries:
                               N.generation == row.generation,
                               N.lease_expires_at == row.lease_expires_at],
                              owner=owner, updated_at=now,
-                             lease_expires_at=_later(now, lease_seconds),
+                             lease_expires_at=later(now, lease_seconds),
                              takeovers=N.takeovers + int(vanished),
                              generation=N.generation + 1):
                 return None
@@ -274,7 +188,7 @@ class QueueQueries:
             now = self.now(session)
             return self._set(session, notification_uuid,
                              self._owned(owner, generation),
-                             lease_expires_at=_later(now, lease_seconds))
+                             lease_expires_at=later(now, lease_seconds))
 
     def release_notification(self, notification_uuid, owner, generation):
         """Hand it over now, to any engine (this one is stopping)."""
@@ -285,15 +199,17 @@ class QueueQueries:
                              lease_expires_at=now, updated_at=now)
 
     def finish_notification(self, notification_uuid, owner, generation,
-                            status, reason=None, held=False):
-        """Record the end of a recovery run; False when no longer ours."""
+                            status, reason=None, held=False, counted=True):
+        """Record the end of a recovery run; False when no longer ours.
+        A run not ``counted`` gives its attempt back."""
         with self.session() as session:
             now = self.now(session)
+            values = {} if counted else {'attempts': N.attempts - 1}
             return self._set(session, notification_uuid,
                              self._owned(owner, generation), status=status,
                              reason=reason, held=held, owner=None,
                              lease_expires_at=None, finished_at=now,
-                             updated_at=now)
+                             updated_at=now, **values)
 
     def clear_storm(self, notification_uuid, owner, generation):
         """Store that storm protection let this recovery through."""
@@ -321,7 +237,7 @@ class QueueQueries:
     def fail_abandoned(self, seconds):
         """Running rows nobody renewed for ``seconds`` end failed."""
         with self.session() as session:
-            before = _later(self.now(session), -seconds)
+            before = later(self.now(session), -seconds)
             rows = list(session.execute(
                 sa.select(N.uuid, N.generation, N.owner).filter(
                     N.status == RUNNING, N.lease_expires_at < before)))
@@ -338,7 +254,7 @@ class QueueQueries:
 
     def new_notifications_older_than(self, seconds):
         with self.session() as session:
-            before = _later(self.now(session), -seconds)
+            before = later(self.now(session), -seconds)
             return list(session.scalars(
                 sa.select(N.uuid).filter(N.status == NEW,
                                          N.updated_at <= before)
@@ -370,7 +286,7 @@ class QueueQueries:
     def expire_notifications(self, seconds):
         """New or error notifications older than ``seconds`` end failed."""
         with self.session() as session:
-            before = _later(self.now(session), -seconds)
+            before = later(self.now(session), -seconds)
             rows = session.scalars(sa.select(N).filter(
                 N.status.in_((NEW, ERROR)), N.created_at <= before))
             uuids = []

@@ -14,6 +14,10 @@ import sqlalchemy as sa
 from hahealer import exception
 from hahealer.db import connection
 from hahealer.db import models
+from hahealer.db import paging
+
+VMOVE_SORT_KEYS = {key: getattr(models.Vmove, key) for key in (
+    'created_at', 'updated_at', 'uuid', 'start_time', 'type', 'status')}
 
 
 class WorkflowQueries:
@@ -79,7 +83,7 @@ class WorkflowQueries:
                     notification_uuid=notification_uuid,
                     instance_uuid=instance_uuid, instance_name=instance_name,
                     source_host=source_host, type='evacuation',
-                    status='pending', phase='new', lock='none',
+                    status='ongoing', phase='new', lock='none',
                     target_state=target_state, evacuations=0,
                     start_time=models.utcnow())
                 session.add(row)
@@ -98,12 +102,37 @@ class WorkflowQueries:
             session.flush()
             return vmove_to_dict(row)
 
-    def list_vmoves(self, notification_uuid):
+    def list_vmoves(self, notification_uuid, filters=None, sort_keys=None,
+                    sort_dirs=None, limit=None, marker=None):
+        """In the order they were made, or in the order asked; ``filters``
+        match type and status; ``marker`` is the last uuid of the
+        previous page."""
+        filters = dict(filters or {})
+        unknown = sorted(set(filters) - {'type', 'status'})
+        if unknown:
+            raise exception.Invalid(
+                reason=f"unknown filter {', '.join(unknown)}; filters: "
+                       f"type, status")
+        columns = paging.sort_columns(models.Vmove, sort_keys, sort_dirs,
+                                      VMOVE_SORT_KEYS, default_dir='asc')
+        query = sa.select(models.Vmove).filter_by(
+            notification_uuid=notification_uuid, **filters)
         with self.session() as session:
+            after = paging.marker_row(session, models.Vmove, marker)
             return [vmove_to_dict(row) for row in session.scalars(
-                sa.select(models.Vmove)
-                .filter_by(notification_uuid=notification_uuid)
-                .order_by(models.Vmove.id))]
+                paging.page(query, columns, after, limit))]
+
+    def get_vmove(self, notification_uuid, vmove_uuid):
+        with self.session() as session:
+            return vmove_to_dict(self._vmove_by_uuid(
+                session, notification_uuid, vmove_uuid))
+
+    def _vmove_by_uuid(self, session, notification_uuid, vmove_uuid):
+        row = session.scalar(sa.select(models.Vmove).filter_by(
+            notification_uuid=notification_uuid, uuid=vmove_uuid))
+        if row is None:
+            raise exception.NotFound(kind='Vmove', name=vmove_uuid)
+        return row
 
     def _vmove(self, session, notification_uuid, instance_uuid):
         return session.scalar(sa.select(models.Vmove).filter_by(
@@ -128,4 +157,6 @@ def vmove_to_dict(row):
         'message': row.message,
         'start_time': connection.iso(row.start_time),
         'end_time': connection.iso(row.end_time),
+        'created_at': connection.iso(row.created_at),
+        'updated_at': connection.iso(row.updated_at),
     }

@@ -10,7 +10,7 @@ broker is needed.
 import pathlib
 
 from hahealer import rpc
-from hahealer.cmd import common
+from hahealer.conf import bootstrap
 from hahealer.db import api as db_api
 from hahealer.db import migration
 from hahealer.engine import checks
@@ -25,7 +25,7 @@ def configure(state_dir, compute_url, quick_evacuate_level):
     """CONF for an engine of the demo; its log goes to engine.log."""
     state_dir = pathlib.Path(state_dir)
     # The demo's cloud is its own: no /etc/hahealer/hahealer.conf.
-    conf = common.init(['--log-file', str(state_dir / 'engine.log')],
+    conf = bootstrap.init(['--log-file', str(state_dir / 'engine.log')],
                        default_config_files=[])
     overrides = {
         None: {

@@ -10,6 +10,7 @@ import logging
 
 from hahealer import exception
 from hahealer import fencing
+from hahealer.conf import audit
 from hahealer.db import api as db_api
 from hahealer.db import migration
 from hahealer.engine import coordination
@@ -31,7 +32,12 @@ class Report:
 
 def run(conf, database=None):
     """Every check; a Report of the errors and the warnings."""
-    report = Report(errors=[], warnings=[])
+    report = Report(errors=audit.bad_values(conf), warnings=[])
+    if report.errors:
+        return report  # the checks below would read those values
+    findings = audit.audit(conf)
+    report.errors.extend(findings.errors)
+    report.warnings.extend(findings.warnings)
     try:
         flows.validate_all()
     except exception.ConfigurationError as exc:

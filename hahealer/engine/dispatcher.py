@@ -24,7 +24,8 @@ from hahealer.engine import recovery as recovery_mod
 
 LOG = logging.getLogger(__name__)
 
-#: an error is retried once: the first attempt and one more
+#: an error is retried once: the first attempt and one more (an attempt
+#: that ended while Nova may still be evacuating for it does not count)
 MAX_ATTEMPTS = 2
 #: writing an outcome is retried this many times while the database is away
 OUTCOME_WRITES = 5
@@ -155,8 +156,8 @@ class Dispatcher:
         if lease.interrupted.is_set():
             # Whatever the run ended with (a database error, say), the
             # work is no longer this engine's to judge.
-            result = recovery_mod.Result(None)
-        if result.status is None:
+            result = recovery_mod.Result(recovery_mod.INTERRUPTED)
+        if result.status == recovery_mod.INTERRUPTED:
             LOG.info('Notification %s interrupted; another engine may '
                      'resume it now', notification_uuid)
             self._write(lease, 'hand over', self._db.release_notification,
@@ -165,7 +166,8 @@ class Dispatcher:
         if not self._write(lease, 'record the outcome of',
                            self._db.finish_notification, notification_uuid,
                            self.owner, lease.generation, result.status,
-                           result.reason, held=result.held):
+                           result.reason, held=result.held,
+                           counted=result.counted):
             return
         metrics.NOTIFICATIONS.labels(notification['type'],
                                      result.status).inc()

@@ -19,29 +19,37 @@ from hahealer.engine import storm
 from hahealer.tasks import base
 from hahealer.tasks import evacuation
 from hahealer.tasks import instance_locks
+from hahealer.tasks import instance_move
 from hahealer.tasks import keys
 
 LOG = logging.getLogger(__name__)
 
 HOST_LOCK = 'hahealer-host-{}'
+#: a Result's status when the run was cut short (lease lost, engine
+#: stopping): the notification is handed over for any engine to resume
+INTERRUPTED = 'interrupted'
 
 
 @dataclasses.dataclass(frozen=True)
 class Result:
     """How a recovery run ended, in notification terms."""
 
-    #: a db status, or None: interrupted, to be resumed by any engine
-    status: str | None
+    #: a db status, or INTERRUPTED
+    status: str
     reason: str | None = None
     held: bool = False
+    #: False when the run ended while Nova may still be carrying out an
+    #: evacuation it asked for: the retry that follows it is not one of
+    #: the notification's attempts
+    counted: bool = True
 
 
 _STATUS_OF_OUTCOME = {
     runner.FINISHED: db.FINISHED,
     runner.SKIPPED: db.FINISHED,
     runner.IGNORED: db.IGNORED,
-    runner.FAILED: db.ERROR,
-    runner.INTERRUPTED: None,
+    runner.ERROR: db.ERROR,
+    runner.INTERRUPTED: INTERRUPTED,
 }
 
 
@@ -145,7 +153,7 @@ class Recovery:
                 return Result(db.ERROR, f'storm protection: {reason}',
                               held=True)
             if not self._db.clear_storm(uuid, lease.owner, lease.generation):
-                return Result(None)
+                return Result(INTERRUPTED)
         if not self._db.start_host_recovery(hostname, uuid):
             return Result(db.IGNORED, f'host {hostname} is on maintenance: '
                                       f'it was recovered already or is '
@@ -157,13 +165,45 @@ class Recovery:
                                                  exclude=[hostname])
                 if not spares:
                     outcome = runner.Outcome(
-                        runner.FAILED, f'segment {segment.name} has no '
-                                       f'reserved host available')
+                        runner.ERROR, f'segment {segment.name} has no '
+                                      f'reserved host available')
                     continue
                 store = {**store, keys.RESERVED_HOST_LIST: spares}
             outcome = self._run_flow(notification, kind, store, lease)
-            if outcome.status != runner.FAILED:
+            if outcome.status != runner.ERROR:
                 break
             LOG.warning('Host recovery flow %s for host %s failed: %s',
                         kind.name, hostname, outcome.reason)
-        return _result(outcome)
+        result = _result(outcome)
+        if result.status != db.ERROR:
+            return result
+        moving = self._still_evacuating(notification)
+        if not moving:
+            return result
+        return dataclasses.replace(
+            result, counted=False,
+            reason=f'{result.reason}. Nova may still be evacuating '
+                   f'{", ".join(moving)}: retried until it has ended')
+
+    def _still_evacuating(self, notification):
+        """The instances this recovery failed to save whose evacuation
+        Nova may still be carrying out: every one of them when Nova cannot
+        be read. Ending the notification before such an evacuation ends
+        would leave its instance unrestored and unchecked."""
+        uuid = notification['notification_uuid']
+        failed = [vmove['instance_uuid'] for vmove in
+                  self._db.list_vmoves(uuid, filters={'status': 'failed'})]
+        if not failed:
+            return []
+        try:
+            records = self._resources.nova.evacuations(
+                notification['hostname'])
+        except exception.ComputeError as exc:
+            LOG.warning('%s; taking the evacuations of notification %s as '
+                        'still in flight', exc.message, uuid)
+            return sorted(failed)
+        in_flight = {record.instance_uuid for record in
+                     instance_move.made_since(
+                         records, instance_move.recovery_start(notification))
+                     if record.status in instance_move.IN_PROGRESS}
+        return sorted(set(failed) & in_flight)

@@ -27,7 +27,9 @@ LOG = logging.getLogger(__name__)
 FINISHED = 'finished'
 SKIPPED = 'skipped'
 IGNORED = 'ignored'
-FAILED = 'failed'
+# The flow ended in an error; a notification's status says the same
+# ('error', retried), while its 'failed' means no attempt is left.
+ERROR = 'error'
 INTERRUPTED = 'interrupted'
 
 # Flow details in these states are taken up where they stopped.
@@ -43,10 +45,6 @@ class Outcome:
     status: str
     reason: str = ''
 
-    @property
-    def succeeded(self):
-        return self.status in (FINISHED, SKIPPED)
-
 
 def _outcome_of(exc):
     if isinstance(exc, exception.SkipRecovery):
@@ -54,13 +52,17 @@ def _outcome_of(exc):
     if isinstance(exc, exception.IgnoreRecovery):
         return Outcome(IGNORED, exc.message)
     if isinstance(exc, exception.HahealerException):
-        return Outcome(FAILED, exc.message)
-    return Outcome(FAILED, f'{type(exc).__name__}: {exc}')
+        return Outcome(ERROR, exc.message)
+    return Outcome(ERROR, f'{type(exc).__name__}: {exc}')
 
 
 def _wal(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute('PRAGMA journal_mode=WAL')
+    # No sync per commit: a power cut may cost the flow's last transitions,
+    # never its consistency, and a task run again reads before it acts.
+    # hahealer's own database, which holds the notifications, keeps FULL.
+    cursor.execute('PRAGMA synchronous=NORMAL')
     cursor.close()
 
 
@@ -78,6 +80,10 @@ class FlowRunner:
             # journal's, and readers go on while the flow writes.
             sa.event.listen(self._backend.engine, 'connect', _wal)
 
+    def check_reachable(self):
+        """Raise StorageFailure unless the database answers."""
+        self._backend.get_connection().close()
+
     def upgrade(self):
         """Create or upgrade taskflow's own schema."""
         with contextlib.closing(self._backend.get_connection()) as conn:
@@ -85,6 +91,15 @@ class FlowRunner:
 
     def close(self):
         self._backend.close()
+
+    def destroy_logbooks(self, notification_uuids):
+        """Delete these notifications' logbooks; those absent are skipped."""
+        with contextlib.closing(self._backend.get_connection()) as conn:
+            for book_id in notification_uuids:
+                try:
+                    conn.destroy_logbook(book_id)
+                except tf_exc.NotFound:
+                    pass
 
     def _flow_detail(self, conn, book_id, flow_name):
         """The flow detail to run: the resumable one, or a new one."""

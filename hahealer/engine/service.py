@@ -20,6 +20,7 @@ from hahealer.db import api as db_api
 from hahealer.db import migration
 from hahealer.engine import coordination
 from hahealer.engine import dispatcher
+from hahealer.engine import health
 from hahealer.engine import lease
 from hahealer.engine import manager
 from hahealer.engine import recovery
@@ -81,8 +82,11 @@ class EngineService(service.Service):
             conf.coordination.backend_url, owner,
             conf.coordination.lock_timeout)
         self._locks.start()
+        nova_api = nova.NovaAPI.from_conf(conf)
+        self.health = health.NovaHealth(nova_api, self._stopping)
+        self.health.start()
         resources = base.Resources(
-            nova=nova.NovaAPI.from_conf(conf), inventory=self.database,
+            nova=nova_api, database=self.database,
             locks=self._locks,
             evacuation_slots=threading.BoundedSemaphore(
                 conf.host_failure.max_concurrent_evacuations),
@@ -102,13 +106,18 @@ class EngineService(service.Service):
         self._rpc_server = messaging.get_rpc_server(
             self._transport,
             messaging.Target(topic=conf.engine_topic, server=owner),
-            [manager.EngineManager(self.database, self.dispatcher)],
+            [manager.EngineManager(
+                self.database, self.dispatcher,
+                resources.nova if conf.nova.check_hosts else None)],
             serializer=rpc.ContextSerializer())
         self._rpc_server.start()
         self._spawn(self._sweep, 'hahealer-sweep')
         if conf.metrics.enabled:
-            self.metrics_server = metrics.serve(conf.metrics.bind,
-                                                conf.metrics.port)
+            self._queue_gauges = metrics.QueueCollector(
+                self.database.queue_stats)
+            metrics.REGISTRY.register(self._queue_gauges)
+            self.metrics_server = metrics.serve(
+                conf.metrics.bind, conf.metrics.port, self.health.state)
         LOG.info('hahealer engine %s ready on topic %s', owner,
                  conf.engine_topic)
         self.ready.set()
@@ -146,6 +155,7 @@ class EngineService(service.Service):
         self._stopping.set()
         if self.metrics_server is not None:
             self.metrics_server.shutdown()
+            metrics.REGISTRY.unregister(self._queue_gauges)
         if self._locks is not None:
             self._locks.stop()
         if self._runner is not None:

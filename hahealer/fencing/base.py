@@ -112,11 +112,6 @@ class FencingDriver(abc.ABC):
         :raises FencingFailed: the BMC refused or did not answer in time.
         """
 
-    def power_on(self) -> None:
-        """Power the host on again, to un-fence it."""
-        raise exception.Invalid(
-            reason=f"{type(self).__name__} cannot power a host on")
-
 
 def mask_params(driver_cls_or_name, params: dict) -> dict:
     """Return a copy of params with the driver's secret values masked.

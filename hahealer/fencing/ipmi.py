@@ -111,11 +111,6 @@ class IPMIDriver(base.FencingDriver):
                  self._bmc)
         self._run('chassis', 'power', 'off')
 
-    def power_on(self) -> None:
-        LOG.info("Powering on host %s through IPMI at %s", self.host_name,
-                 self._bmc)
-        self._run('chassis', 'power', 'on')
-
     def _run(self, *ipmi_command: str) -> str:
         argv = self.command(*ipmi_command)
         action = ' '.join(ipmi_command)

@@ -23,7 +23,3 @@ class NoopDriver(base.FencingDriver):
     def power_off(self) -> None:
         LOG.warning("No power-off took place for host %s: its fencing "
                     "driver is noop", self.host_name)
-
-    def power_on(self) -> None:
-        LOG.info("No power-on took place for host %s: its fencing driver "
-                 "is noop", self.host_name)

@@ -64,11 +64,6 @@ class RedfishDriver(base.FencingDriver):
                  self.host_name, self.params['address'])
         self._call('power off', self._reset, sushy.ResetType.FORCE_OFF)
 
-    def power_on(self) -> None:
-        LOG.info("Powering on host %s through Redfish at %s",
-                 self.host_name, self.params['address'])
-        self._call('power on', self._reset, sushy.ResetType.ON)
-
     def _call(self, action, function, *args):
         try:
             return function(*args)

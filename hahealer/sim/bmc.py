@@ -203,15 +203,20 @@ class _Endpoint(pyghmi_bmc.Bmc):
                     del handlers[client]
         # pyghmi's I/O thread may have read its socket list just before
         # the removal and be about to select on it: closing the socket now
-        # would make that select fail and end the thread. Close it at the
-        # next stop, once the thread has selected again without it.
-        while _retired:
-            _retired.pop().close()
-        _retired.append(sock)
+        # would make that select fail and end the thread. Close it at a
+        # later stop, once the thread, woken, has surely selected again
+        # without it (a loaded machine may keep it waiting a while).
+        now = time.monotonic()
+        for retired_at, old in list(_retired):
+            if now - retired_at > _RETIRE_SECONDS:
+                _retired.remove((retired_at, old))
+                old.close()
+        _retired.append((now, sock))
 
 
-#: sockets of stopped BMCs, closed at the next stop
-_retired = []
+#: sockets of stopped BMCs and when they stopped, closed at a later stop
+_retired: list[tuple[float, socket.socket]] = []
+_RETIRE_SECONDS = 10.0
 
 
 def _ensure_serving():

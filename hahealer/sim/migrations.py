@@ -1,47 +1,59 @@
-"""GET /os-migrations: Nova's filters over the migration records."""
+"""Migration records: created by evacuations, cleaned up by the source.
 
-import datetime
+Nova keeps an evacuation's record on its source host until that host's
+compute service starts again; while a 'done' one remains, the host cannot
+be forced up.
+"""
+
+import uuid
 
 from hahealer.sim import errors
+from hahealer.sim import model
 
-# Query parameters that must equal the record's field of the same name.
-_EQUAL = ('status', 'instance_uuid', 'migration_type', 'source_compute')
-
-
-def _timestamp(req, name):
-    """A date-time query parameter as naive UTC, as Nova compares them."""
-    value = req.param(name)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        raise errors.BadRequest(
-            "Invalid input for query parameters %s. Value: %s. '%s' is not "
-            "a 'date-time'" % (name, value, value)) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
-    return parsed
+# Evacuation migration statuses that a compute service cleans up (moves to
+# 'completed') when it starts again on the source host.
+_CLEANED_AT_START = ('accepted', 'pre-migrating', 'done')
 
 
-def matching(req, records):
-    """The records the request's filters keep, in their order.
+class Migrations:
+    def __init__(self, inventory):
+        self._inventory = inventory
+        self._records = []
 
-    ``changes-since`` exists from 2.59 and ``changes-before`` from 2.66;
-    before, Nova drops them, as it drops every unknown parameter.
-    """
-    wanted = {name: req.param(name) for name in _EQUAL if req.param(name)}
-    host = req.param('host')
-    since = _timestamp(req, 'changes-since') if req.at_least(
-        '2.59') else None
-    before = _timestamp(req, 'changes-before') if req.at_least(
-        '2.66') else None
-    if since and before and before < since:
-        raise errors.BadRequest('The value of changes-since must be less '
-                                'than or equal to changes-before.')
-    return [
-        m for m in records
-        if all(getattr(m, name) == value for name, value in wanted.items())
-        and (not host or host in (m.source_compute, m.dest_compute))
-        and (since is None or m.updated_at >= since)
-        and (before is None or m.updated_at <= before)]
+    def all(self):
+        with self._inventory.lock:
+            return list(self._records)
+
+    def new_evacuation(self, ctx, instance, source, dest_compute):
+        """The 'accepted' record of an evacuation of ``instance``."""
+        now = model.utcnow()
+        migration = model.Migration(
+            self._inventory.next_id('migration'), str(uuid.uuid4()),
+            instance.uuid, source.name, source.name, 'accepted',
+            ctx.user_id, ctx.project_id, instance.flavor.internal_id,
+            now, now, dest_compute=dest_compute)
+        self._records.append(migration)
+        return migration
+
+    def _evacuations_from(self, host_name, statuses):
+        return [m for m in self._records
+                if m.migration_type == 'evacuation'
+                and m.source_compute == host_name and m.status in statuses]
+
+    def complete_at_start(self, host_name):
+        """What the source's compute service does with its evacuation
+        records when it starts."""
+        now = model.utcnow()
+        for migration in self._evacuations_from(host_name,
+                                                _CLEANED_AT_START):
+            migration.status = 'completed'
+            migration.updated_at = now
+
+    def refuse_force_up(self, host_name):
+        if self._evacuations_from(host_name, ('done',)):
+            raise errors.BadRequest(
+                'Unable to force up host %s as `done` evacuation migration '
+                'records remain associated with the host. Ensure the '
+                'compute service has been restarted, allowing these records '
+                'to move to `completed` before retrying this request.'
+                % host_name)

@@ -3,7 +3,7 @@
 A task receives two things when its flow is built:
 
 * ``context``: a :class:`RecoveryContext` for the one notification being
-  recovered (its id, the request context, where progress goes);
+  recovered (its id, where progress goes, the engine's lease on it);
 * ``resources``: the engine-wide :class:`Resources` (the compute API and the
   other collaborators a task may need). Tasks never build clients or read
   configuration files themselves.
@@ -13,6 +13,7 @@ once more by the engine that resumes the recovery. Every task checks before
 it acts (already disabled, already locked by hahealer, already moved).
 """
 
+import contextlib
 import dataclasses
 import datetime
 import logging
@@ -25,9 +26,15 @@ from taskflow import task
 
 from hahealer import exception
 from hahealer.compute import actions as compute_actions
+from hahealer.compute import interface
+from hahealer.compute import nova as compute_nova
 from hahealer.conf import CONF
 
+if typing.TYPE_CHECKING:
+    from hahealer.db import api as db_api
+
 LOG = logging.getLogger(__name__)
+_T = typing.TypeVar('_T')
 
 
 class RecoveryInterrupted(BaseException):  # noqa: N818
@@ -47,18 +54,39 @@ class ProgressEntry:
     message: str
 
 
+class Guard(typing.Protocol):
+    """An engine's hold on the notification a flow works on
+    (hahealer.engine.lease.Lease)."""
+
+    #: set once the hold is lost or the engine stops
+    interrupted: threading.Event
+
+    def check(self) -> None:
+        """Confirm the hold before an action; RecoveryInterrupted if it is
+        lost."""
+
+
+class Locks(typing.Protocol):
+    """Locks shared by every engine (hahealer.engine.coordination)."""
+
+    def lock(self, name: str, timeout: float | None = None
+             ) -> contextlib.AbstractContextManager[None]:
+        """Hold the shared lock ``name``; RecoveryFailed after
+        ``timeout``."""
+
+
 class Unleased:
     """The guard of a flow run outside an engine (tools, examples): it
     owns nothing that another engine could take over."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.interrupted = threading.Event()
 
-    def check(self):
+    def check(self) -> None:
         """Nothing to confirm."""
 
 
-def _no_progress_sink(task_name, entry):
+def _no_progress_sink(task_name: str, entry: ProgressEntry) -> None:
     """Progress goes nowhere when nobody records it (e.g. ad hoc runs)."""
 
 
@@ -68,22 +96,29 @@ class RecoveryContext:
 
     notification_uuid: str
     #: called as record_progress(task_name, ProgressEntry)
-    record_progress: typing.Callable = _no_progress_sink
-    #: the engine's hold on the notification (hahealer.engine.lease.Lease):
-    #: ``check()`` before every action on Nova or on power
-    lease: typing.Any = dataclasses.field(default_factory=Unleased)
+    record_progress: typing.Callable[[str, ProgressEntry], None] = (
+        _no_progress_sink)
+    #: the engine's hold on the notification: ``check()`` before every
+    #: action on Nova or on power
+    lease: Guard = dataclasses.field(default_factory=Unleased)
+    #: the failed host's instances as the instance list read them, by id,
+    #: with the time.monotonic() of the read: each pipeline's first look
+    #: (hahealer.tasks.instance_move) spares Nova one request per instance
+    listed_servers: dict[str, tuple[compute_nova.Server, float]] = (
+        dataclasses.field(default_factory=dict))
 
 
 @dataclasses.dataclass
 class Resources:
     """Engine-wide collaborators handed to every task."""
 
-    #: hahealer.compute.nova.NovaAPI
-    nova: typing.Any
-    #: the database's segments and hosts (hahealer.db.api.Database)
-    inventory: typing.Any = None
+    #: hahealer.compute.nova.NovaAPI, or any other implementation
+    nova: interface.Compute
+    #: the whole database: segments, hosts, notifications, vmoves (None,
+    #: like locks, only where flows are built to be checked, never run)
+    database: 'db_api.Database | None' = None
     #: shared locks (hahealer.engine.coordination.Coordinator)
-    locks: typing.Any = None
+    locks: Locks | None = None
     #: runs the compute calls that must not stall a flow
     background: futures.Executor = dataclasses.field(
         default_factory=lambda: futures.ThreadPoolExecutor(
@@ -96,12 +131,12 @@ class Resources:
         default_factory=threading.Event)
 
 
-def now_iso():
+def now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(
         timespec='milliseconds')
 
 
-class HealerTask(task.Task):
+class HealerTask(task.Task):  # type: ignore[misc]
     """Base class of recovery tasks.
 
     Subclasses declare what they need with ``execute``'s arguments (taskflow
@@ -109,17 +144,20 @@ class HealerTask(task.Task):
     give with ``default_provides``.
     """
 
-    def __init__(self, context, resources, name=None, **kwargs):
+    def __init__(self, context: RecoveryContext, resources: Resources,
+                 name: str | None = None, **kwargs: typing.Any) -> None:
         super().__init__(name=name, **kwargs)
         self.context = context
         self.resources = resources
 
     @property
-    def nova(self):
+    def nova(self) -> interface.Compute:
         """The compute API; its actions first confirm the lease."""
-        return GuardedCompute(self.resources.nova, self.context.lease)
+        return typing.cast(interface.Compute,
+                           GuardedCompute(self.resources.nova,
+                                          self.context.lease))
 
-    def update_details(self, message, progress=0.0):
+    def update_details(self, message: str, progress: float = 0.0) -> None:
         """Tell the operator what this task is doing, with its progress.
 
         The entry is kept with the notification's workflow details (not in
@@ -131,8 +169,9 @@ class HealerTask(task.Task):
         LOG.info('[%s] %s', self.context.notification_uuid, message)
         self.context.record_progress(self.name, entry)
 
-    def wait_until(self, condition, timeout, what, failure=None,
-                   interval=None):
+    def wait_until(self, condition: typing.Callable[[], _T], timeout: float,
+                   what: str, failure: str | None = None,
+                   interval: float | None = None) -> _T:
         """Poll ``condition`` until it returns a true value; return it.
 
         Checks every ``interval`` seconds ([DEFAULT] verify_interval by
@@ -169,17 +208,17 @@ class GuardedCompute:
     notification at its generation does nothing to Nova; once the lease is
     lost, reads stop too."""
 
-    def __init__(self, nova, lease):
+    def __init__(self, nova: interface.Compute, lease: Guard) -> None:
         self._nova = nova
         self._lease = lease
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> typing.Any:
         attribute = getattr(self._nova, name)
         if not callable(attribute):
             return attribute
         full_check = name in compute_actions.ACTIONS
 
-        def guarded(*args, **kwargs):
+        def guarded(*args: typing.Any, **kwargs: typing.Any) -> typing.Any:
             if full_check:
                 self._lease.check()
             elif self._lease.interrupted.is_set():
@@ -192,5 +231,5 @@ class GuardedCompute:
 class NoOpTask(HealerTask):
     """Does nothing: a placeholder for an empty stage in a custom flow."""
 
-    def execute(self):
+    def execute(self) -> None:
         self.update_details('Nothing to do', 1.0)

@@ -31,10 +31,9 @@ class EvacuateInstancesTask(base.HealerTask):
             f"Start evacuation of instances from failed host "
             f"'{host_name}', instance uuids are: "
             f"'{','.join(instance_list)}'", 0.4)
-        notification = self.resources.inventory.get_notification(
+        notification = self.resources.database.get_notification(
             self.context.notification_uuid)
-        since = (instance_move.parse_time(notification['created_at'])
-                 - instance_move.CLOCK_SKEW)
+        since = instance_move.recovery_start(notification)
         records = instance_move.HostRecords(self.nova, host_name)
         targets = target_states or {}
         threads = max(1, min(CONF.host_failure_recovery_threads,
@@ -68,7 +67,7 @@ class EvacuateInstancesTask(base.HealerTask):
         force every one down before evacuating from any."""
         if CONF.host_failure.quick_evacuate_level == 3:
             return
-        others = self.resources.inventory.open_host_failures() - {host_name}
+        others = self.resources.database.open_host_failures() - {host_name}
         for other in sorted(others):
             try:
                 if not self.nova.get_compute_service(other).forced_down:

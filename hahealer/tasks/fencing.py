@@ -21,7 +21,7 @@ def fence_host(task, host_name):
     On failure, disable the host's compute service (so nothing new lands
     on a host that may be alive) and raise FencingFailed.
     """
-    record = task.resources.inventory.get_host(host_name)
+    record = task.resources.database.get_host(host_name)
     driver = record.fencing_driver or 'none'
     _check_nova(task, host_name)
     try:

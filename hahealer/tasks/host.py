@@ -7,6 +7,7 @@ reserved host of the host's segment.
 """
 
 import logging
+import time
 
 from hahealer import exception
 from hahealer.conf import CONF
@@ -40,15 +41,17 @@ class DisableComputeServiceTask(base.HealerTask):
             f"Disabled compute service on host: '{host_name}'", 1.0)
 
     def _force_down(self, host_name, reason):
-        # Forced down first: Nova then disables without calling the host.
         service = self.nova.get_compute_service(host_name)
-        if not service.forced_down:
-            self.nova.force_down_service(host_name)
-            self.update_details(
-                f"Forced the compute service of host '{host_name}' down",
-                0.7)
-        if not service.disabled:
+        if service.forced_down and service.disabled:
+            return
+        if service.forced_down:
             self.nova.disable_service(host_name, reason)
+            return
+        # Both in one request: forced down, Nova disables the service
+        # without calling the dead host.
+        self.nova.take_out_of_service(service, reason)
+        self.update_details(
+            f"Forced the compute service of host '{host_name}' down", 0.7)
 
     def _wait_for_nova_to_notice(self, host_name, reason):
         services.request_disable(self, host_name, reason)
@@ -88,6 +91,9 @@ class PrepareHAEnabledInstancesTask(base.HealerTask):
     def execute(self, host_name):
         self.update_details('Preparing instances for evacuation')
         servers = self.nova.list_servers(host_name)
+        read_at = time.monotonic()
+        self.context.listed_servers.update(
+            (server.id, (server, read_at)) for server in servers)
         self.update_details(
             f"Total instances running on failed host '{host_name}' is "
             f"{len(servers)}", 0.3)
@@ -97,7 +103,7 @@ class PrepareHAEnabledInstancesTask(base.HealerTask):
         # An earlier attempt's moves that did not end (an evacuation it
         # stopped waiting for, say) go on: their instances may have left
         # the host since, and still need their state and their lock seen to.
-        for vmove in self.resources.inventory.list_vmoves(
+        for vmove in self.resources.database.list_vmoves(
                 self.context.notification_uuid):
             if (vmove['source_host'] == host_name
                     and vmove['status'] not in ('succeeded', 'ignored')
@@ -168,7 +174,7 @@ class UnfenceHostTask(base.HealerTask):
                 f"enables them", 1.0)
             return
         self.nova.enable_service(host_name)
-        self.resources.inventory.update_host(host_name,
+        self.resources.database.update_host(host_name,
                                              on_maintenance=False)
         self.update_details(
             f"Enabled the compute service of host '{host_name}' and took "

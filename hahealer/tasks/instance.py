@@ -22,10 +22,11 @@ class StopInstanceTask(base.HealerTask):
         key = CONF.instance_failure.ha_enabled_instance_metadata_key
         if not (CONF.instance_failure.process_all_instances
                 or server.metadata_flag(key)):
-            message = (f'Skipping recovery for instance: {instance_uuid} as '
-                       f'it is not HA-enabled (metadata {key} is not true)')
+            message = (f"Recovery of instance '{instance_uuid}' is ignored "
+                       f"as it is not HA-enabled (metadata {key} is not "
+                       f"true).")
             self.update_details(message, 1.0)
-            raise exception.SkipRecovery(reason=message)
+            raise exception.IgnoreRecovery(reason=message)
 
         if server.vm_state in ('paused', 'rescued'):
             message = (f"Recovery of instance '{instance_uuid}' is ignored "

@@ -76,18 +76,22 @@ class InstanceLock:
                 self.state = OURS
         self._save(self.state)
 
-    def release(self):
-        """Unlock if the lock is ours, and read that it is gone."""
+    def release(self, server=None):
+        """Unlock if the lock is ours, and read that it is gone; ``server``
+        is a read of the instance just made, if the caller has one."""
         if self.state not in (OURS, UNCERTAIN):
             return
         try:
             for _ in range(UNLOCK_TRIES):
-                if not self._ours(self.task.nova.get_server(self.server_id)):
+                if server is None:
+                    server = self.task.nova.get_server(self.server_id)
+                if not self._ours(server):
                     if self.state == OURS:
                         self.state = NONE
                     break
                 self.task.nova.unlock_server(self.server_id)
                 self.state = OURS
+                server = None
         except exception.ComputeError as exc:
             LOG.warning('Could not unlock instance %s yet: %s', self.server_id,
                         exc.message)
@@ -100,7 +104,7 @@ def release_late_locks(task):
     lease = task.context.lease
     if lease.interrupted.is_set():
         return
-    database = task.resources.inventory
+    database = task.resources.database
     notification_uuid = task.context.notification_uuid
     pending = [vmove for vmove in database.list_vmoves(notification_uuid)
                if vmove['lock'] in (OURS, UNCERTAIN)]

@@ -33,6 +33,26 @@ IN_PROGRESS = NOT_STARTED + ('migrating', 'running', 'post-migrating')
 MAX_EVACUATIONS = 2
 #: Nova's clock and the database's may differ by this much
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+#: seconds for which the instance list's read of an instance stands in for
+#: a read of its own: about as old as a read made before locking would be
+LISTED_FRESH = 2.0
+
+
+def _progress_mark(record, server):
+    """What changes while Nova moves an instance: its evacuation record
+    and the instance's task and power states."""
+    return ((record.status, record.updated_at, record.dest_compute)
+            if record else None,
+            (server.host, server.task_state, server.power_state))
+
+
+def _moved_on(before, now):
+    """Whether Nova moved the evacuation on between two progress marks. A
+    record first seen now (it was not in the shared list yet) is no sign
+    of progress by itself: then only the instance tells."""
+    if before[0] is None:
+        return before[1] != now[1]
+    return before != now
 
 
 def parse_time(value):
@@ -40,6 +60,19 @@ def parse_time(value):
         return None
     return datetime.datetime.fromisoformat(value.rstrip('Z')).replace(
         tzinfo=None)
+
+
+def recovery_start(notification):
+    """The earliest time, by Nova's clock, an evacuation of this
+    notification's recovery may have been recorded."""
+    return parse_time(notification['created_at']) - CLOCK_SKEW
+
+
+def made_since(records, since):
+    """The evacuation records made from ``since`` on (a record without a
+    time counts as one)."""
+    return [record for record in records
+            if (parse_time(record.created_at) or since) >= since]
 
 
 class HostRecords:
@@ -73,7 +106,7 @@ class InstanceMove:
                  host_records):
         self.task = task
         self.nova = task.nova
-        self.db = task.resources.inventory
+        self.db = task.resources.database
         self.notification_uuid = task.context.notification_uuid
         self.server_id = server_id
         self.host_name = host_name
@@ -94,24 +127,34 @@ class InstanceMove:
     def _progress(self, message, progress):
         self.task.update_details(message, progress)
 
+    def _first_look(self):
+        listed, read_at = self.task.context.listed_servers.pop(
+            self.server_id, (None, 0))
+        if listed is not None and time.monotonic() - read_at < LISTED_FRESH:
+            return listed
+        return self.nova.get_server(self.server_id)
+
     def run(self, target_state):
         """Move the instance; None, or why it could not be saved."""
-        server = self.nova.get_server(self.server_id)
+        first_look = server = self._first_look()
         self.vmove = self.db.start_vmove(
             self.notification_uuid, self.server_id, self.host_name,
             instance_name=server.name, target_state=target_state)
         if self.vmove['status'] in ('succeeded', 'ignored'):
             return None
         if self.vmove['status'] == 'failed':
-            # A later attempt (a retry, or the next reserved host) gets its
-            # own evacuation budget; Nova's records still decide.
-            self._save(status='ongoing', evacuations=0)
-        self._save(status='ongoing')
+            # A later attempt (a retry, or the next reserved host) starts
+            # the instance over, its lock first, with its own evacuation
+            # budget; Nova's records still decide.
+            self._save(status='ongoing', evacuations=0, phase='new')
+        elif self.vmove['status'] != 'ongoing':
+            self._save(status='ongoing')
         self.lock.state = self.vmove['lock']
         try:
             if self.vmove['phase'] == 'new':
+                # The lock's own record says how far this got: a resumed
+                # run that takes it again only reads what is there.
                 self.lock.take(server)
-                self._save(phase='locked')
             if self.vmove['phase'] != 'restored':
                 server = self._move(server)
                 self._restore(server, self.vmove['target_state']
@@ -119,8 +162,9 @@ class InstanceMove:
                 self._save(phase='restored', dest_host=server.host)
             outcome, message = 'succeeded', None
         except (exception.RecoveryFailed, exception.ComputeError) as exc:
-            outcome, message = 'failed', exc.message
-        self.lock.release()
+            outcome, message, server = 'failed', exc.message, None
+        # A read made after locking shows the lock as it stands.
+        self.lock.release(None if server is first_look else server)
         self._save(phase='unlocked', status=outcome, message=message)
         metrics.EVACUATIONS.labels(outcome).inc()
         return message
@@ -136,9 +180,7 @@ class InstanceMove:
             records = self._host_records.of(self.server_id)
         else:
             records = self.nova.evacuations(self.host_name, self.server_id)
-        return [record for record in records
-                if (parse_time(record.created_at) or self.since)
-                >= self.since]
+        return made_since(records, self.since)
 
     def _move(self, server):
         """The instance on another host, evacuated at most once."""
@@ -150,7 +192,7 @@ class InstanceMove:
             records = self._evacuations()
             live = [record for record in records if not record.failed]
             if live or server.task_state in REBUILDING:
-                server = self._follow(live[-1] if live else None)
+                server = self._follow(live[-1] if live else None, server)
                 if server is not None:
                     return server
                 continue
@@ -250,12 +292,26 @@ class InstanceMove:
             CONF.wait_period_after_service_update,
             f'Nova to clear the task state of instance {self.server_id}')
 
-    def _follow(self, record):
+    def _follow(self, record, server):
         """Wait for an evacuation in flight: the instance on its new host,
-        or None when Nova gave it up (the caller decides again)."""
+        or None when Nova gave it up (the caller decides again). The
+        deadline is Nova's: wait_period_after_evacuation bounds how long
+        its record and the instance may stand still, not the whole
+        rebuild, so a slow one that moves on is followed to its end."""
         started = time.monotonic()
+        seen = _progress_mark(record, server)
 
         def ended():
+            try:
+                return looked()
+            except exception.ComputeUnavailable as exc:
+                # Reading is safe to repeat: Nova's work goes on meanwhile,
+                # and the deadline below still bounds the wait.
+                LOG.warning('%s; following the evacuation of instance %s '
+                            'still', exc.message, self.server_id)
+                return None
+
+        def looked():
             latest = self._evacuations(shared=True)[-1:]
             if latest and latest[0].status in IN_PROGRESS:
                 # Nova is still at it: no need to read the instance.
@@ -268,11 +324,17 @@ class InstanceMove:
                 return 'failed'
             return None
 
-        try:
-            result = self.task.wait_until(
-                ended, CONF.wait_period_after_evacuation,
-                f'instance {self.server_id} to arrive on another host')
-        except exception.RecoveryFailed:
+        while True:
+            try:
+                result = self.task.wait_until(
+                    ended, CONF.wait_period_after_evacuation,
+                    f'instance {self.server_id} to arrive on another host')
+                return None if result == 'failed' else result
+            except exception.RecoveryFailed:
+                record, mark = self._where_nova_is(record)
+                if mark is not None and _moved_on(seen, mark):
+                    seen = mark
+                    continue
             if self._destination_dead(record):
                 return None
             dest = record.dest_compute if record else None
@@ -281,9 +343,24 @@ class InstanceMove:
                        f'{self.server_id} from host {self.host_name}'
                        f'{f" to host {dest}" if dest else ""} within '
                        f'{time.monotonic() - started:.0f} s (its record: '
-                       f'{record.status if record else "none yet"}); the '
-                       f'evacuation goes on, and a retry follows it') from None
-        return None if result == 'failed' else result
+                       f'{record.status if record else "none yet"}, '
+                       f'unchanged for {CONF.wait_period_after_evacuation:g}'
+                       f' s); the evacuation goes on, and a retry follows '
+                       f'it') from None
+
+    def _where_nova_is(self, record):
+        """A fresh read of the evacuation's record and of the instance:
+        (the latest record, its progress mark), or (``record``, None) when
+        Nova cannot be read."""
+        try:
+            records = self._evacuations()
+            server = self.nova.get_server(self.server_id)
+        except exception.ComputeError as exc:
+            LOG.warning('%s; the evacuation of instance %s shows no '
+                        'progress', exc.message, self.server_id)
+            return record, None
+        latest = records[-1] if records else record
+        return latest, _progress_mark(latest, server)
 
     def _destination_dead(self, record):
         """An evacuation stuck towards a host that failed too, and that is

@@ -13,7 +13,7 @@ RESERVED_HOSTS_LOCK = 'hahealer-reserved-hosts'
 
 def take(task, host_name, reserved_host):
     """Claim ``reserved_host`` for this recovery and open it to instances."""
-    inventory = task.resources.inventory
+    inventory = task.resources.database
     with task.resources.locks.lock(RESERVED_HOSTS_LOCK):
         if not inventory.claim_reserved_host(
                 reserved_host, task.context.notification_uuid):

@@ -73,9 +73,10 @@ def test_failed_flow_runs_afresh_on_retry(tmp_path):
     flow_runner = _runner(tmp_path)
     Step.behaviour = {'b': lambda: exception.RecoveryFailed(reason='no')}
     outcome = flow_runner.run('n-1', _flow(['a', 'b']), {})
-    assert (outcome.status, outcome.reason) == (runner.FAILED, 'no')
+    assert (outcome.status, outcome.reason) == (runner.ERROR, 'no')
     Step.behaviour = {}
-    assert flow_runner.run('n-1', _flow(['a', 'b']), {}).succeeded
+    assert flow_runner.run('n-1', _flow(['a', 'b']), {}).status == (
+        runner.FINISHED)
     assert Step.runs == ['a', 'b', 'a', 'b']
 
 
@@ -83,7 +84,7 @@ def test_outcomes_of_skip_and_ignore(tmp_path):
     flow_runner = _runner(tmp_path)
     Step.behaviour = {'a': lambda: exception.SkipRecovery(reason='nothing')}
     skipped = flow_runner.run('n-1', _flow(['a']), {})
-    assert (skipped.status, skipped.succeeded) == (runner.SKIPPED, True)
+    assert (skipped.status, skipped.reason) == (runner.SKIPPED, 'nothing')
     Step.behaviour = {'a': lambda: exception.IgnoreRecovery(reason='paused')}
     ignored = flow_runner.run('n-2', _flow(['a']), {})
     assert (ignored.status, ignored.reason) == (runner.IGNORED, 'paused')
@@ -93,7 +94,7 @@ def test_unexpected_errors_name_their_class(tmp_path):
     flow_runner = _runner(tmp_path)
     Step.behaviour = {'a': lambda: KeyError('host_name')}
     outcome = flow_runner.run('n-1', _flow(['a']), {})
-    assert outcome.status == runner.FAILED
+    assert outcome.status == runner.ERROR
     assert outcome.reason == "KeyError: 'host_name'"
 
 
@@ -107,3 +108,14 @@ def test_wait_until_is_interrupted_by_the_engine_stopping():
         assert str(interrupted) == 'Godot'
     else:
         raise AssertionError('the wait was not interrupted')
+
+
+def test_taskflow_s_sqlite_logs_ahead_without_a_sync_per_commit(tmp_path):
+    flow_runner = _runner(tmp_path)
+    try:
+        with flow_runner._backend.engine.connect() as connection:
+            pragma = connection.exec_driver_sql
+            assert pragma('PRAGMA journal_mode').scalar() == 'wal'
+            assert pragma('PRAGMA synchronous').scalar() == 1  # NORMAL
+    finally:
+        flow_runner.close()

@@ -14,6 +14,8 @@ import pytest
 from novaclient import api_versions
 from novaclient import exceptions as nova_exc
 
+from hahealer.compute import nova
+from tests.integration.real_nova import ADMIN_TOKEN
 from tests.integration.real_nova import RealNovaError
 from tests.integration.real_nova import RealNovaProcess
 from tests.scenario import wait_for
@@ -42,7 +44,8 @@ def boot(nova, client, count=1, host="host1"):
         if all(s.status == "ACTIVE" for s in servers):
             return servers
 
-    return wait_for(all_active, 30 + count, f"{count} servers ACTIVE")
+    # Boots queue in the one Nova process: give each one time of its own.
+    return wait_for(all_active, 60 + 5 * count, f"{count} servers ACTIVE")
 
 
 def compute_service(client, host):
@@ -171,6 +174,28 @@ def test_disabling_a_dead_host_nova_believes_up_waits_rpc_timeout(
     assert 3 <= elapsed < 10
     service = compute_service(admin, "host1")
     assert (service.status, service.state) == ("disabled", "up")
+
+
+@pytest.mark.real_nova(service_down_time=120, rpc_timeout=20)
+def test_forced_down_and_disabled_at_once_nova_does_not_call_the_host(
+    real_nova,
+):
+    api = nova.NovaAPI.for_endpoint(real_nova.compute_url, token=ADMIN_TOKEN)
+    real_nova.kill_host("host1")
+    service = api.get_compute_service("host1")
+    assert not service.down, "Nova still believes the dead host up"
+
+    started = time.monotonic()
+    api.take_out_of_service(service, "host1 died")
+    elapsed = time.monotonic() - started
+
+    # Had Nova called the dead host to sync its trait, the answer would
+    # have come only after the RPC timeout.
+    assert elapsed < 20
+    service = api.get_compute_service("host1")
+    assert (service.status, service.forced_down, service.state) == (
+        "disabled", True, "down")
+    assert service.disabled_reason == "host1 died"
 
 
 def test_member_client_acts_in_its_own_project(real_nova):

@@ -108,7 +108,7 @@ def test_instance_failure_restarts_only_ha_enabled_instances(cloud, harness):
         "stop",
         "create",
     ]
-    assert records["plain"]["status"] == "finished"
+    assert records["plain"]["status"] == "ignored"
     assert "not HA-enabled" in records["plain"]["reason"]
     plain = client.servers.get(servers["plain"].id)
     assert scenario.vm_state(plain) == "active"

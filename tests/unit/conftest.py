@@ -1,4 +1,4 @@
-"""Unit-test fixtures: a fake Nova, fake inventory and locks, clean CONF."""
+"""Unit-test fixtures: a fake Nova, a fake database and locks, clean CONF."""
 
 import contextlib
 import types
@@ -9,7 +9,7 @@ from hahealer.tasks import base
 from tests.unit import fakes
 
 
-class FakeInventory:
+class FakeDatabase:
     """Hosts with fencing settings and reserved flags, in memory."""
 
     def __init__(self):
@@ -91,8 +91,8 @@ def nova():
 
 
 @pytest.fixture
-def inventory():
-    return FakeInventory()
+def database():
+    return FakeDatabase()
 
 
 @pytest.fixture
@@ -101,9 +101,9 @@ def progress():
 
 
 @pytest.fixture
-def make_task(nova, inventory, progress):
+def make_task(nova, database, progress):
     """Build a task as a flow would: make_task(TaskClass)."""
-    resources = base.Resources(nova=nova, inventory=inventory,
+    resources = base.Resources(nova=nova, database=database,
                                locks=FakeLocks())
 
     def make(task_class, name=None):

@@ -1,20 +1,23 @@
 """Running the ``hahealer`` console script as an operator does."""
 
 import json
+import os
 import subprocess
 import sys
 
 from tests import engine_fixture
 
 
-def hahealer(config, *args, timeout=120):
-    """``hahealer --config-file CONFIG ARGS``; the CompletedProcess."""
+def hahealer(config, *args, timeout=120, env=None, stdin=None):
+    """``hahealer --config-file CONFIG ARGS``; the CompletedProcess.
+    ``env`` adds to the environment, ``stdin`` is the text on its input."""
     command = [sys.executable, '-m', 'hahealer.cmd.cli']
     if config is not None:
         command += ['--config-file', str(config)]
     return subprocess.run(command + [str(arg) for arg in args],
                           capture_output=True, text=True, timeout=timeout,
-                          cwd=engine_fixture.REPO_ROOT)
+                          cwd=engine_fixture.REPO_ROOT, input=stdin,
+                          env={**os.environ, **(env or {})})
 
 
 def hahealer_json(config, *args):

@@ -8,11 +8,18 @@ from tests.functional.cli.helpers import hahealer
 from tests.functional.cli.helpers import hahealer_json
 
 PASSWORD = 'Bmc-Pa55word-7731'
+NEW_PASSWORD = 'N3w-Pa55word-7731'
 
 
 @pytest.fixture(scope='module')
 def cloud(cloud_factory):
-    return cloud_factory()
+    # Hosts are checked against Nova's compute services: the emulator gets
+    # the ones these tests register.
+    cloud = cloud_factory()
+    for name in ('spare-1', 'compute-1', 'compute-2', 'compute-5',
+                 'compute-7', 'compute-9'):
+        cloud.sim.add_host(name)
+    return cloud
 
 
 @pytest.fixture(scope='module')
@@ -97,6 +104,23 @@ def test_host_lifecycle(config):
                  'Host compute-1 could not be found.')
 
 
+def test_a_host_nova_does_not_know_is_refused(config):
+    hahealer_json(config, 'segment', 'create', 'rack-n',
+                  '--recovery-method', 'auto')
+    assert_fails(hahealer(config, 'host', 'create', 'toaster-1',
+                          '--segment', 'rack-n'),
+                 'host toaster-1 is not a compute host: Nova has no '
+                 'nova-compute service on a host of that name')
+    assert hahealer_json(config, 'host', 'list', '--segment',
+                         'rack-n') == []
+    # Nova is not asked: the host is added as given.
+    created = hahealer_json(config, 'host', 'create', 'toaster-1',
+                            '--segment', 'rack-n', '--no-nova-check')
+    assert (created['name'], created['segment']) == ('toaster-1', 'rack-n')
+    assert [h['name'] for h in hahealer_json(
+        config, 'host', 'list', '--segment', 'rack-n')] == ['toaster-1']
+
+
 def test_an_unknown_fencing_driver_is_refused_naming_the_choices(config):
     hahealer_json(config, 'segment', 'create', 'rack-f',
                   '--recovery-method', 'auto')
@@ -144,6 +168,41 @@ def test_the_bmc_password_never_appears(config, cloud, tmp_path):
         assert PASSWORD not in text
 
 
+def test_the_bmc_password_from_a_file_the_environment_or_stdin(config,
+                                                                tmp_path):
+    hahealer_json(config, 'segment', 'create', 'rack-p',
+                  '--recovery-method', 'auto')
+    password_file = tmp_path / 'bmc.pw'
+    password_file.write_text(PASSWORD + '\n')
+    done = hahealer(config, 'host', 'create', 'compute-9', '--segment',
+                    'rack-p', '--fencing-driver', 'ipmi', '--fencing-param',
+                    'address=192.0.2.9', '--fencing-param-env',
+                    'username=BMC_USER', '--fencing-param-file',
+                    f'password={password_file}', env={'BMC_USER': 'ops'})
+    assert done.returncode == 0, done.stderr
+    database = engine_fixture.open_database(config)
+    try:
+        assert database.get_host('compute-9').fencing_params == {
+            'address': '192.0.2.9', 'username': 'ops', 'password': PASSWORD}
+        done = hahealer(config, 'host', 'update', 'compute-9',
+                        '--fencing-param-stdin', 'password',
+                        stdin=NEW_PASSWORD + '\n')
+        assert done.returncode == 0, done.stderr
+        assert database.get_host('compute-9').fencing_params[
+            'password'] == NEW_PASSWORD
+    finally:
+        database.dispose()
+    assert_fails(hahealer(config, 'host', 'update', 'compute-9',
+                          '--fencing-param-env', 'password=NO_SUCH_VAR'),
+                 'fencing parameter password: environment variable '
+                 'NO_SUCH_VAR is not set')
+    assert_fails(hahealer(config, 'host', 'update', 'compute-9',
+                          '--fencing-param-file',
+                          f'password={tmp_path}/missing'),
+                 'fencing parameter password: cannot read')
+    hahealer(config, 'host', 'delete', 'compute-9')
+
+
 def test_a_new_password_alone_rotates_it(config):
     hahealer_json(config, 'segment', 'create', 'rack-r',
                   '--recovery-method', 'auto')
@@ -161,3 +220,12 @@ def test_a_new_password_alone_rotates_it(config):
     finally:
         database.dispose()
     assert stored['password'] == 'new-secret'
+
+
+def test_a_cloud_clouds_yaml_does_not_have_is_named(tmp_path):
+    clouds = tmp_path / 'clouds.yaml'
+    clouds.write_text('clouds: {}\n')
+    assert_fails(hahealer(None, 'segment', 'list', env={
+        'OS_CLOUD': 'nope', 'OS_CLIENT_CONFIG_FILE': str(clouds)}),
+        'hahealer: Invalid input: OpenStack options: Cloud nope was not '
+        'found.')

@@ -140,3 +140,57 @@ def test_no_engine_answering_is_one_clear_line(config):
 def test_a_missing_config_file_is_named(tmp_path):
     missing = tmp_path / 'nowhere.conf'
     assert_fails(hahealer(missing, 'segment', 'list'), str(missing))
+
+
+def test_config_validate_names_unknown_and_misspelt_options(config,
+                                                            tmp_path):
+    typos = add_file(tmp_path, 'typos.conf',
+                     '[host_failure]\nquick_evacuate_levle = 2\n'
+                     '[host_failures]\nevacuate_all_instances = true\n'
+                     '[nova]\nfavourite_colour = blue\n')
+    done = hahealer(None, 'config', 'validate', '--config-file', config,
+                    '--config-file', typos)
+    lines = done.stdout.splitlines()
+    assert (f'warning: {typos}: unknown option quick_evacuate_levle in '
+            f'[host_failure] (did you mean quick_evacuate_level?); it is '
+            f'not read') in lines
+    assert (f'warning: {typos}: unknown section [host_failures] (did you '
+            f'mean [host_failure]?); it is not read') in lines
+    assert (f'warning: {typos}: unknown option favourite_colour in [nova]; '
+            f'favourite_colour is not read by hahealer') in lines
+
+
+def test_config_validate_maps_masakari_options(tmp_path):
+    path = add_file(tmp_path, 'masakari.conf',
+                    f'[DEFAULT]\nstate_path = {tmp_path}\n'
+                    'os_privileged_user_name = nova\n'
+                    'os_privileged_user_password = SECRET\n'
+                    'os_privileged_user_auth_url = http://keystone/v3\n'
+                    '[wsgi]\napi_paste_config = api-paste.ini\n')
+    engine_fixture.sync_database(path)
+    done = hahealer(None, 'config', 'validate', '--config-file', path)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert (f'warning: {path}: os_privileged_user_name in [DEFAULT] is a '
+            f'Masakari option; hahealer reads username in [nova]') in lines
+    assert (f'warning: {path}: os_privileged_user_auth_url in [DEFAULT] is '
+            f'a Masakari option; hahealer reads auth_url in [nova] (with '
+            f'auth_type = password)') in lines
+    assert (f"warning: {path}: unknown section [wsgi]; section [wsgi] is "
+            f"for Masakari's API service; hahealer's engine does not read "
+            f"it") in lines
+    assert any(line.startswith('error: [nova] auth_type is not set')
+               for line in lines)
+    assert 'SECRET' not in done.stdout
+
+
+def test_config_validate_explains_a_value_out_of_range(config, tmp_path):
+    level = add_file(tmp_path, 'level.conf',
+                     '[host_failure]\nquick_evacuate_level = 7\n')
+    done = hahealer(None, 'config', 'validate', '--config-file', config,
+                    '--config-file', level)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == (
+        'error: [host_failure] quick_evacuate_level: the value given is not '
+        'valid: should be less than or equal to 3')
+    assert 'LocationInfo' not in done.stdout + done.stderr

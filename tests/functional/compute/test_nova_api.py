@@ -54,12 +54,15 @@ def test_too_old_a_nova_is_refused_with_the_versions(nova_sim_factory):
     assert 'needs at least 2.53' in caught.value.message
 
 
-def test_errors_name_the_action(nova_sim):
+def test_errors_name_the_action(nova_sim_factory):
+    # A slow stop, so that the start below surely finds it still stopping.
+    nova_sim = nova_sim_factory(stop_seconds=30)
     api = nova.NovaAPI.for_endpoint(nova_sim.compute_url)
     missing = '6f2c1b6e-0b7c-4a8e-9a3e-2f1d3c4b5a69'
     with pytest.raises(exception.ComputeNotFound) as caught:
         api.get_server(missing)
-    assert f'instance {missing}' in caught.value.message
+    assert caught.value.message.startswith(
+        f'Nova found nothing when looking up instance {missing}: ')
     with pytest.raises(exception.ComputeNotFound) as caught:
         api.get_compute_service('nowhere')
     assert 'no nova-compute service is registered for host nowhere' in (
@@ -125,3 +128,18 @@ def test_evacuations_read_nova_s_migration_records(nova_sim):
     assert record.status in ('accepted', 'pre-migrating', 'done')
     assert {r.instance_uuid for r in api.evacuations('host1')} == {
         server.id, other.id}
+
+
+def test_take_out_of_service_forces_down_and_disables_in_one_request(
+        nova_sim):
+    api = nova.NovaAPI.for_endpoint(nova_sim.compute_url)
+    nova_sim.kill_host('host1')
+    service = api.get_compute_service('host1')
+    nova_sim.reset_counters()
+    api.take_out_of_service(service, 'host failure')
+    counted = nova_sim.counters()['requests']
+    assert sum(count for request, count in counted.items()
+               if request.startswith('PUT')) == 1
+    service = api.get_compute_service('host1')
+    assert service.forced_down and service.disabled and service.down
+    assert service.disabled_reason == 'host failure'

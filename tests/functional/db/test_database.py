@@ -12,15 +12,7 @@ from hahealer.db import migration
 from hahealer.db import models
 from hahealer.db import queue
 from hahealer.tasks import base
-
-
-@pytest.fixture
-def notifying(database):
-    """The database, with hosts compute-0..9 that may send notifications."""
-    database.create_segment('monitored', 'auto')
-    for index in range(10):
-        database.create_host(f'compute-{index}', 'monitored')
-    return database
+from tests.functional.db import helpers
 
 
 def _values(hostname='compute-1', event='STOPPED', **extra):
@@ -60,9 +52,7 @@ def test_duplicates_come_back_as_the_first_record(notifying):
 def test_duplicate_window_ends(notifying):
     database = notifying
     database.create_notification(_values(), 60)
-    with database.session() as session:
-        session.execute(sa.update(models.NotificationKey).values(
-            expires_at=models.utcnow() - datetime.timedelta(seconds=1)))
+    helpers.expire_duplicate_windows(database)
     _, created = database.create_notification(_values(), 60)
     assert created
 

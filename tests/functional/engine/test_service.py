@@ -280,5 +280,16 @@ def test_notify_gives_up_when_the_broker_is_unreachable(tmp_path):
                           '--process-name', 'nova-compute', '--event',
                           'STOPPED')
     assert code == 3
-    assert 'no answer from the engine' in err
+    assert ('the broker does not accept connections (127.0.0.1:1: '
+            'Connection refused)') in err
     assert time.monotonic() - began < 30
+
+
+def test_the_engine_agrees_on_a_microversion_as_it_starts(
+        tmp_path, nova_sim, engine_factory):
+    nova_sim.reset_counters()
+    config = engine_fixture.prepare(tmp_path, nova_sim.compute_url)
+    engine_factory(config)
+    scenario.wait_for(
+        lambda: nova_sim.counters()['requests'].get('GET /v2.1'), 10,
+        what='the version discovery, before any notification')

@@ -45,14 +45,6 @@ def test_power_stays_on_until_the_bmc_delay_has_passed(bmc):
     assert 1.5 <= took <= 3.0
 
 
-def test_powers_a_host_back_on(bmc):
-    driver = driver_for(bmc)
-    driver.power_off()
-    assert driver.get_power_state() == base.POWER_OFF
-    driver.power_on()
-    assert driver.get_power_state() == base.POWER_ON
-
-
 def test_operator_privilege_and_explicit_options_work(bmc):
     driver = driver_for(bmc, privilege_level='OPERATOR', interface='lanplus',
                         port=str(bmc.port))

@@ -20,7 +20,6 @@ EMULATOR_POWER_DELAY = 15.0
 SYSTEMS = {
     'on-read': ('6e1f0c0a-0000-4000-8000-000000000001', 'On'),
     'on-fence': ('6e1f0c0a-0000-4000-8000-000000000002', 'On'),
-    'off-unfence': ('6e1f0c0a-0000-4000-8000-000000000003', 'Off'),
     'on-logs': ('6e1f0c0a-0000-4000-8000-000000000004', 'On'),
 }
 
@@ -57,14 +56,6 @@ def test_powers_off_and_reads_off_once_applied(emulator):
     assert fencing.get_power_state() == base.POWER_ON
     fencing.power_off()
     helpers.wait_for_power_state(fencing, base.POWER_OFF,
-                                 within=EMULATOR_POWER_DELAY)
-
-
-def test_powers_a_host_back_on(emulator):
-    fencing = driver(emulator.fencing_params('off-unfence'))
-    assert fencing.get_power_state() == base.POWER_OFF
-    fencing.power_on()
-    helpers.wait_for_power_state(fencing, base.POWER_ON,
                                  within=EMULATOR_POWER_DELAY)
 
 

@@ -60,7 +60,7 @@ def test_instance_failure_leaves_non_ha_instances_alone(conf,
     record = harness.recover(harness.notify(
         'VM', 'host1', {'event': 'LIFECYCLE', 'instance_uuid': server.id,
                         'vir_domain_event': 'STOPPED_FAILED'}))
-    assert record['status'] == 'finished'
+    assert record['status'] == 'ignored'
     assert 'not HA-enabled' in record['reason']
     assert [a.action for a in client.instance_action.list(server.id)] == [
         'create']

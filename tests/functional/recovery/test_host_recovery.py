@@ -383,7 +383,8 @@ def test_a_retry_restores_instances_that_moved_meanwhile(level_1, cloud):
     sim, client, harness = cloud(instances_per_host=2)
     broken, running = [server.id for server in _on_host(client, 'host1')]
     client.servers.reset_state(broken, 'error')
-    sim.set_faults(rebuild_seconds=3)
+    # Its record stays accepted for 2 s: longer than the wait.
+    sim.set_faults(rebuild_seconds=4)
     sim.kill_host('host1')
     first = harness.host_failure('host1')
     assert first['status'] == 'error'
@@ -399,3 +400,32 @@ def test_a_retry_restores_instances_that_moved_meanwhile(level_1, cloud):
     for server_id in (broken, running):
         assert not client.servers.get(server_id).locked
         assert len(client.migrations.list(instance_uuid=server_id)) == 1
+
+
+def test_attempts_that_end_while_nova_evacuates_do_not_count(level_1, cloud):
+    level_1.override(wait_period_after_evacuation=0.5)
+    sim, client, harness = cloud(instances_per_host=1)
+    [broken] = [server.id for server in _on_host(client, 'host1')]
+    client.servers.reset_state(broken, 'error')
+    # Its record stays 'accepted' for 8 s: both attempts give up waiting
+    # while Nova is still at it.
+    sim.set_faults(rebuild_seconds=16)
+    sim.kill_host('host1')
+    record = harness.host_failure('host1')
+    uuid = record['notification_uuid']
+    for _ in range(2):
+        assert record['status'] == 'error'
+        assert f'Nova may still be evacuating {broken}' in record['reason']
+        assert record['attempts'] == 0, 'it gave its attempt back'
+        assert harness.database.requeue_errors(2) == [uuid]
+        record = harness.recover(uuid)
+    if record['status'] == 'error':
+        # The evacuation ended after this attempt's last look.
+        scenario.wait_for(lambda: not _on_host(client, 'host1'), 60,
+                          what='the evacuation to end')
+        assert harness.database.requeue_errors(2) == [uuid]
+        record = harness.recover(uuid)
+    assert record['status'] == 'finished', record['reason']
+    assert scenario.vm_state(client.servers.get(broken)) == 'error'
+    assert not client.servers.get(broken).locked
+    assert len(client.migrations.list(instance_uuid=broken)) == 1

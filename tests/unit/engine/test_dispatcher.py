@@ -19,7 +19,7 @@ class Queue:
                 'hostname': 'host1'}
 
     def finish_notification(self, uuid, owner, generation, status,
-                            reason=None, held=False):
+                            reason=None, held=False, counted=True):
         if self.finish_errors:
             self.finish_errors -= 1
             raise ConnectionError('database away')

@@ -84,12 +84,6 @@ def test_redact_masks_secret_values_only():
     assert text == f"login to a with {base.MASK} refused"
 
 
-def test_power_on_is_refused_by_default():
-    driver = PlugDriver('compute-1', {'address': 'a', 'token': 't'}, 5)
-    with pytest.raises(exception.Invalid, match='cannot power a host on'):
-        driver.power_on()
-
-
 def test_mask_params_by_class_masks_declared_secrets():
     params = {'address': '10.0.0.9', 'token': PASSWORD, 'outlet': '2'}
     masked = base.mask_params(PlugDriver, params)

@@ -15,21 +15,31 @@ def _ids(count, prefix='vm'):
 
 # --- taking the host out of service ------------------------------------------
 
-def test_level_1_forces_down_then_disables_without_fencing(conf, nova,
-                                                           make_task):
+def test_level_1_forces_down_and_disables_in_one_request(conf, nova,
+                                                         make_task):
     conf.override('host_failure', quick_evacuate_level=1)
     make_task(host.DisableComputeServiceTask).execute(host_name='host1')
-    assert [call[0] for call in nova.calls] == ['force_down_service',
-                                                'disable_service']
+    assert [call[0] for call in nova.calls] == ['take_out_of_service']
     service = nova.get_compute_service('host1')
     assert service.forced_down and service.disabled
     assert service.disabled_reason == (
         'Disabled by hahealer: host failure recovery')
 
 
-def test_level_2_without_fencing_driver_fails_closed(conf, nova, inventory,
+def test_level_1_only_disables_a_host_already_forced_down(conf, nova,
+                                                          make_task):
+    conf.override('host_failure', quick_evacuate_level=1)
+    nova.force_down_service('host1')
+    nova.calls.clear()
+    make_task(host.DisableComputeServiceTask).execute(host_name='host1')
+    assert [call[0] for call in nova.calls] == ['disable_service']
+    make_task(host.DisableComputeServiceTask).execute(host_name='host1')
+    assert len(nova.calls) == 1, 'a host out of service is left as it is'
+
+
+def test_level_2_without_fencing_driver_fails_closed(conf, nova, database,
                                                      make_task):
-    inventory.add_host('host1')
+    database.add_host('host1')
     task = make_task(host.DisableComputeServiceTask)
     with pytest.raises(exception.FencingFailed) as caught:
         task.execute(host_name='host1')
@@ -40,10 +50,10 @@ def test_level_2_without_fencing_driver_fails_closed(conf, nova, inventory,
 
 
 def test_level_2_fences_with_noop_driver_then_forces_down(conf, nova,
-                                                          inventory,
+                                                          database,
                                                           make_task,
                                                           progress):
-    inventory.add_host('host1', fencing_driver='noop')
+    database.add_host('host1', fencing_driver='noop')
     make_task(host.DisableComputeServiceTask).execute(host_name='host1')
     messages = progress.messages()
     assert "Host 'host1' is powered off" not in messages
@@ -55,9 +65,9 @@ def test_level_2_fences_with_noop_driver_then_forces_down(conf, nova,
     assert nova.get_compute_service('host1').forced_down
 
 
-def test_level_2_does_not_fence_twice(conf, nova, inventory, make_task,
+def test_level_2_does_not_fence_twice(conf, nova, database, make_task,
                                       progress):
-    inventory.add_host('host1')  # no driver: fencing would fail
+    database.add_host('host1')  # no driver: fencing would fail
     make_task(host.DisableComputeServiceTask).execute(host_name='host1',
                                                       host_fenced=True)
     assert nova.get_compute_service('host1').forced_down
@@ -228,6 +238,23 @@ def test_refusals_end_named_with_nova_s_words(conf, nova, make_task):
 
 
 
+def test_a_retried_instance_is_locked_again_before_it_moves(conf, nova,
+                                                           make_task):
+    conf.override(wait_period_after_service_update=0.1)
+    nova.add_server('vm', 'host1')
+    nova.refuse_evacuation.add('vm')
+    with pytest.raises(exception.RecoveryFailed):
+        _evacuate(make_task, ['vm'])
+    nova.refuse_evacuation.discard('vm')
+    _evacuate(make_task, ['vm'])
+    assert [call[0] for call in nova.calls
+            if call[0] in ('lock_server', 'evacuate_server',
+                           'unlock_server')][-3:] == [
+        'lock_server', 'evacuate_server', 'unlock_server']
+    assert nova.servers['vm']['host'] == 'host2'
+    assert not nova.servers['vm']['locked']
+
+
 def test_refused_evacuation_is_waited_for_until_nova_accepts(conf, nova,
                                                              make_task):
     nova.add_server('vm', 'host1')
@@ -257,23 +284,23 @@ def test_parallelism_is_bounded(conf, nova, make_task):
 
 # --- reserved hosts ----------------------------------------------------------
 
-def test_reserved_host_is_claimed_enabled_and_used(conf, nova, inventory,
+def test_reserved_host_is_claimed_enabled_and_used(conf, nova, database,
                                                    make_task):
-    inventory.add_host('host3', reserved=True)
+    database.add_host('host3', reserved=True)
     nova.disable_service('host3', 'reserved')
     nova.add_server('vm', 'host1')
     _evacuate(make_task, ['vm'], reserved_host='host3')
-    assert inventory.hosts['host3'].reserved is False
-    assert inventory.hosts['host3'].claimed_by == 'n-1'
+    assert database.hosts['host3'].reserved is False
+    assert database.hosts['host3'].claimed_by == 'n-1'
     assert not nova.get_compute_service('host3').disabled
     assert nova.servers['vm']['host'] == 'host3'
 
 
 def test_reserved_host_taken_by_another_recovery_is_refused(conf, nova,
-                                                            inventory,
+                                                            database,
                                                             make_task):
-    inventory.add_host('host3', reserved=False)
-    inventory.hosts['host3'].claimed_by = 'someone-else'
+    database.add_host('host3', reserved=False)
+    database.hosts['host3'].claimed_by = 'someone-else'
     nova.add_server('vm', 'host1')
     with pytest.raises(exception.RecoveryFailed) as caught:
         _evacuate(make_task, ['vm'], reserved_host='host3')
@@ -282,10 +309,10 @@ def test_reserved_host_taken_by_another_recovery_is_refused(conf, nova,
     assert nova.called('evacuate_server') == []
 
 
-def test_reserved_host_joins_the_failed_host_aggregate(conf, nova, inventory,
+def test_reserved_host_joins_the_failed_host_aggregate(conf, nova, database,
                                                        make_task):
     conf.override('host_failure', add_reserved_host_to_aggregate=True)
-    inventory.add_host('host3', reserved=True)
+    database.add_host('host3', reserved=True)
     nova.aggregates = [nova_api.Aggregate(1, 'other', ('host2',)),
                        nova_api.Aggregate(2, 'gold', ('host1',))]
     nova.add_server('vm', 'host1')
@@ -294,11 +321,11 @@ def test_reserved_host_joins_the_failed_host_aggregate(conf, nova, inventory,
         ('add_host_to_aggregate', 'gold', 'host3')]
 
 
-def test_a_driver_error_quoting_its_password_is_masked(conf, nova, inventory,
+def test_a_driver_error_quoting_its_password_is_masked(conf, nova, database,
                                                        make_task,
                                                        monkeypatch):
     from hahealer.fencing import ipmi
-    inventory.add_host('host1', fencing_driver='ipmi', fencing_params={
+    database.add_host('host1', fencing_driver='ipmi', fencing_params={
         'address': '192.0.2.7', 'username': 'admin', 'password': 'hunter2'})
 
     def leaky(self):

@@ -6,9 +6,9 @@ from hahealer.tasks import instance
 UUID = '6f2c1b6e-0b7c-4a8e-9a3e-2f1d3c4b5a69'
 
 
-def test_stop_skips_instance_without_ha_metadata(conf, nova, make_task):
+def test_stop_ignores_instance_without_ha_metadata(conf, nova, make_task):
     nova.add_server(UUID, 'host1')
-    with pytest.raises(exception.SkipRecovery) as caught:
+    with pytest.raises(exception.IgnoreRecovery) as caught:
         make_task(instance.StopInstanceTask).execute(instance_uuid=UUID)
     assert 'not HA-enabled' in caught.value.message
     assert nova.called('stop_server') == []
