@@ -9,11 +9,13 @@ unreachable or answers 5xx.
 """
 
 import logging
+import socket
 import threading
 import time
 
 import requests
 import tenacity
+import urllib3
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
@@ -43,6 +45,40 @@ EVACUATE_KEEPS_STOPPED_VERSION = api_versions.APIVersion('2.95')
 EVACUATE_BOOTS_VERSION = api_versions.APIVersion('2.94')
 
 HTTP_POOL_SIZE = 128
+
+
+class _BoundedDeliveryAdapter(requests.adapters.HTTPAdapter):
+    """Connections whose unacknowledged data dies with the timeout.
+
+    A request given up on may still sit in the kernel's send buffer: held
+    up by a partition, TCP would deliver it once the network heals, long
+    after the lease it was sent under has passed to another engine (the
+    socket is not closed while the unread answer still refers to it).
+    TCP_USER_TIMEOUT has the kernel abort the connection instead once
+    data has gone unacknowledged for the request timeout, so a request
+    lands within its timeout or never.
+    """
+
+    def __init__(self, timeout, **kwargs):
+        self._user_timeout_ms = int(timeout * 1000) if timeout else 0
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs['socket_options'] = [
+            *urllib3.connection.HTTPConnection.default_socket_options,
+            (socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT,
+             self._user_timeout_ms)]
+        super().init_poolmanager(*args, **kwargs)
+
+
+def http_session(timeout):
+    """The HTTP session under Nova requests that time out after
+    ``timeout`` seconds."""
+    http = requests.Session()
+    adapter = _BoundedDeliveryAdapter(timeout, pool_maxsize=HTTP_POOL_SIZE)
+    http.mount('http://', adapter)
+    http.mount('https://', adapter)
+    return http
 
 
 def _translate(action, exc, timeout=None):
@@ -107,12 +143,9 @@ class NovaAPI:
     def from_conf(cls, conf):
         group = conf.nova
         auth = ks_loading.load_auth_from_conf_options(conf, 'nova')
-        http = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_maxsize=HTTP_POOL_SIZE)
-        http.mount('http://', adapter)
-        http.mount('https://', adapter)
         session = ks_loading.load_session_from_conf_options(
-            conf, 'nova', auth=auth, session=http)
+            conf, 'nova', auth=auth,
+            session=http_session(group.timeout))
         return cls(session, region_name=group.region_name,
                    interface=group.interface,
                    endpoint_override=group.endpoint_override,
@@ -126,7 +159,8 @@ class NovaAPI:
         """A client for a lab endpoint that needs no keystone."""
         from keystoneauth1 import token_endpoint
         session = ks_session.Session(
-            auth=token_endpoint.Token(endpoint, token), timeout=timeout)
+            auth=token_endpoint.Token(endpoint, token), timeout=timeout,
+            session=http_session(timeout))
         return cls(session, endpoint_override=endpoint, **kwargs)
 
     # --- microversions ----------------------------------------------------

@@ -53,16 +53,24 @@ def compute_service(client, host):
     return service
 
 
-def wait_until_moved(client, server, timeout=30):
+def wait_until_moved(client, server, timeout=90):
     """Wait until an evacuation has finished; return the server."""
+    seen = {}
 
     def moved():
         current = client.servers.get(server.id)
         task_state = getattr(current, "OS-EXT-STS:task_state")
-        if getattr(current, HOST) != "host1" and task_state is None:
+        seen.update(host=getattr(current, HOST), task_state=task_state,
+                    status=current.status)
+        assert current.status != "ERROR", f"evacuation failed: {seen}"
+        if seen["host"] != "host1" and task_state is None:
             return current
 
-    return wait_for(moved, timeout, f"server {server.id} evacuated")
+    try:
+        return wait_for(moved, timeout, f"server {server.id} evacuated",
+                        interval=0.5)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last seen: {seen}") from None
 
 
 def test_missing_venv_fails_with_the_command_to_create_it(tmp_path):

@@ -12,6 +12,7 @@ import configparser
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -230,3 +231,80 @@ def test_a_partitioned_engine_is_taken_over_and_stays_quiet(
     print(f'moved before the cut: {moved}; taken over '
           f'{taken_over_after:.1f} s and finished '
           f'{finished_after:.1f} s after it')
+
+
+class _Listener:
+    """An HTTP server on the root end: answers GETs, records POSTs."""
+
+    def __init__(self):
+        self._server = socket.create_server((ROOT_ADDRESS, 0))
+        self.port = self._server.getsockname()[1]
+        self.posted = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            with client:
+                while data := client.recv(65536):
+                    if data.startswith(b'POST'):
+                        self.posted.set()
+                    else:
+                        client.sendall(b'HTTP/1.1 200 OK\r\n'
+                                       b'Content-Length: 0\r\n\r\n')
+
+    def close(self):
+        self._server.shutdown(socket.SHUT_RDWR)
+        self._server.close()
+
+
+# From inside the namespace: a GET that opens a pooled connection, then,
+# once told the network is cut, a POST on it that is given up on; it
+# stays alive, as an engine would, until told to go.
+_SEND_ONE = """
+import sys, requests
+from hahealer.compute import nova
+http = nova.http_session(1) if sys.argv[2] == 'ours' else requests.Session()
+http.get(sys.argv[1], timeout=5).raise_for_status()
+print('connected', flush=True)
+sys.stdin.readline()
+try:
+    http.post(sys.argv[1], data=b'unlock', timeout=1)
+except requests.RequestException as exc:
+    print(type(exc).__name__, flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.parametrize('session,lands', [('plain', True), ('ours', False)])
+def test_a_request_given_up_on_never_lands_after_the_network_heals(
+        partition, session, lands):
+    """The guard before an action holds only if a request lands within
+    its timeout or never: one held up by a partition must not arrive
+    after the network heals (the plain session shows that it can)."""
+    partition.create([])
+    listener = _Listener()
+    sender = subprocess.Popen(
+        ['ip', 'netns', 'exec', NAMESPACE, sys.executable, '-c', _SEND_ONE,
+         f'http://{ROOT_ADDRESS}:{listener.port}/', session],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert sender.stdout.readline().strip() == 'connected'
+        partition.cut()
+        sender.stdin.write('\n')
+        sender.stdin.flush()
+        assert sender.stdout.readline().strip() == 'ReadTimeout'
+        # Packets sent while the link is down also wait in the neighbour
+        # table until it gives up resolving the peer (3 probes, 1 s
+        # apart); a partition shorter than that may deliver them.
+        time.sleep(4)
+        partition.restore()
+        # TCP retransmits what it still holds within a few seconds.
+        landed = listener.posted.wait(10)
+    finally:
+        sender.communicate('\n', timeout=10)
+        listener.close()
+    assert landed == lands
