@@ -50,13 +50,13 @@ HTTP_POOL_SIZE = 128
 class _BoundedDeliveryAdapter(requests.adapters.HTTPAdapter):
     """Connections whose unacknowledged data dies with the timeout.
 
-    A request given up on may still sit in the kernel's send buffer: held
-    up by a partition, TCP would deliver it once the network heals, long
-    after the lease it was sent under has passed to another engine (the
-    socket is not closed while the unread answer still refers to it).
-    TCP_USER_TIMEOUT has the kernel abort the connection instead once
-    data has gone unacknowledged for the request timeout, so a request
-    lands within its timeout or never.
+    A request given up on may still sit unacknowledged in the kernel:
+    held up by a partition, TCP goes on retransmitting it, from a closed
+    socket too, and delivers it once the network heals, long after the
+    lease it was sent under has passed to another engine.
+    TCP_USER_TIMEOUT has the kernel abort the connection once data has
+    gone unacknowledged for the request timeout, whether the socket was
+    closed or not, so a request lands within its timeout or never.
     """
 
     def __init__(self, timeout, **kwargs):
