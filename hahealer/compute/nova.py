@@ -9,13 +9,11 @@ unreachable or answers 5xx.
 """
 
 import logging
-import socket
 import threading
 import time
 
 import requests
 import tenacity
-import urllib3
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
@@ -25,6 +23,7 @@ from novaclient import exceptions as nova_exc
 
 from hahealer import exception
 from hahealer import metrics
+from hahealer.compute import bounded_http
 from hahealer.compute import records
 
 # The records are part of this module's interface: callers name them here.
@@ -43,43 +42,6 @@ LOCK_REASON_VERSION = api_versions.APIVersion('2.73')
 EVACUATE_KEEPS_STOPPED_VERSION = api_versions.APIVersion('2.95')
 # Below 2.95 an evacuated instance ends running on its new host.
 EVACUATE_BOOTS_VERSION = api_versions.APIVersion('2.94')
-
-HTTP_POOL_SIZE = 128
-
-
-class _BoundedDeliveryAdapter(requests.adapters.HTTPAdapter):
-    """Connections whose unacknowledged data dies with the timeout.
-
-    A request given up on may still sit unacknowledged in the kernel:
-    held up by a partition, TCP goes on retransmitting it, from a closed
-    socket too, and delivers it once the network heals, long after the
-    lease it was sent under has passed to another engine.
-    TCP_USER_TIMEOUT has the kernel abort the connection once data has
-    gone unacknowledged for the request timeout, whether the socket was
-    closed or not, so a request lands within its timeout or never.
-    """
-
-    def __init__(self, timeout, **kwargs):
-        self._user_timeout_ms = int(timeout * 1000) if timeout else 0
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs['socket_options'] = [
-            *urllib3.connection.HTTPConnection.default_socket_options,
-            (socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT,
-             self._user_timeout_ms)]
-        super().init_poolmanager(*args, **kwargs)
-
-
-def http_session(timeout):
-    """The HTTP session under Nova requests that time out after
-    ``timeout`` seconds."""
-    http = requests.Session()
-    adapter = _BoundedDeliveryAdapter(timeout, pool_maxsize=HTTP_POOL_SIZE)
-    http.mount('http://', adapter)
-    http.mount('https://', adapter)
-    return http
-
 
 def _translate(action, exc, timeout=None):
     """Turn a novaclient or keystoneauth error into a hahealer one."""
@@ -145,7 +107,7 @@ class NovaAPI:
         auth = ks_loading.load_auth_from_conf_options(conf, 'nova')
         session = ks_loading.load_session_from_conf_options(
             conf, 'nova', auth=auth,
-            session=http_session(group.timeout))
+            session=bounded_http.session(group.timeout))
         return cls(session, region_name=group.region_name,
                    interface=group.interface,
                    endpoint_override=group.endpoint_override,
@@ -160,7 +122,7 @@ class NovaAPI:
         from keystoneauth1 import token_endpoint
         session = ks_session.Session(
             auth=token_endpoint.Token(endpoint, token), timeout=timeout,
-            session=http_session(timeout))
+            session=bounded_http.session(timeout))
         return cls(session, endpoint_override=endpoint, **kwargs)
 
     # --- microversions ----------------------------------------------------

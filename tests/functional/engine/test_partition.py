@@ -266,8 +266,9 @@ class _Listener:
 # stays alive, as an engine would, until told to go.
 _SEND_ONE = """
 import sys, requests
-from hahealer.compute import nova
-http = nova.http_session(1) if sys.argv[2] == 'ours' else requests.Session()
+from hahealer.compute import bounded_http
+http = (bounded_http.session(1) if sys.argv[2] == 'ours'
+        else requests.Session())
 http.get(sys.argv[1], timeout=5).raise_for_status()
 print('connected', flush=True)
 sys.stdin.readline()
