@@ -112,9 +112,30 @@ def test_evacuate_is_refused_while_the_host_is_up(real_nova):
         client.servers.evacuate(server.id)
 
 
+def wait_for_heartbeats(client, hosts):
+    """Wait until each host's nova-compute has reported once more.
+
+    A fresh Nova's computes send their first heartbeat 5 s after start;
+    once the fixture's service_down_time (5 s) has passed before it, the
+    scheduler counts them down and an evacuation finds no valid host.
+    """
+    seen = {host: compute_service(client, host).updated_at for host in hosts}
+
+    def reported():
+        return all(
+            compute_service(client, host).updated_at != seen[host]
+            for host in hosts
+        )
+
+    wait_for(
+        reported, 30, f"a heartbeat from {', '.join(hosts)}", interval=0.5
+    )
+
+
 def test_dead_host_goes_down_and_its_servers_evacuate(real_nova):
     admin = real_nova.admin_client()
     first, second = boot(real_nova, admin, count=2)
+    wait_for_heartbeats(admin, ["host2", "host3"])
 
     real_nova.kill_host("host1")
 
@@ -127,6 +148,7 @@ def test_dead_host_goes_down_and_its_servers_evacuate(real_nova):
         lambda: compute_service(admin, "host1").state == "down",
         real_nova.service_down_time + 10,
         "host1 reported down",
+        interval=0.5,
     )
     # Before 2.95 an evacuated server comes back running, from 2.95 on
     # it arrives stopped.
