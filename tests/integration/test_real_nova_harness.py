@@ -268,6 +268,9 @@ def test_control_api(real_nova):
     assert real_nova.stop() == 0  # SIGTERM stops the server cleanly
 
 
+# host1 is forced down, so no wait on service_down_time; a long one keeps
+# the survivors up while the one Nova process is busy with 30 rebuilds.
+@pytest.mark.real_nova(service_down_time=60)
 def test_burst_of_evacuations_all_succeed(real_nova):
     admin = real_nova.admin_client()
     servers = boot(real_nova, admin, count=BURST)
