@@ -25,6 +25,7 @@ from hahealer.compute import nova
 from hahealer.conf import audit
 from hahealer.db import api as db_api
 from hahealer.db import migration
+from hahealer.engine import coordination
 
 OK, WARN, FAIL = 'OK', 'WARN', 'FAIL'
 _BROKER_TIMEOUT = 5
@@ -185,7 +186,7 @@ def _check_taskflow(url):
 
 def check_locks(conf):
     url = conf.coordination.backend_url
-    shown = url.split('@')[-1] if '@' in url else url
+    shown = coordination.redacted(url)
     try:
         if url.startswith('file://'):
             os.makedirs(url[len('file://'):], exist_ok=True)

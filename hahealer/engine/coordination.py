@@ -17,8 +17,8 @@ from hahealer import exception
 LOG = logging.getLogger(__name__)
 
 
-def _redacted(url):
-    """The backend URL without its password, for log lines."""
+def redacted(url):
+    """The backend URL without its password, for log lines and errors."""
     parsed = netutils.urlsplit(url)
     if parsed.password:
         netloc = parsed.netloc.replace(f':{parsed.password}@', ':***@')
@@ -52,7 +52,7 @@ class Coordinator:
             self._backend_url, self._member_id)
         # The heartbeat keeps locks of networked backends alive.
         self._coordinator.start(start_heart=True)
-        LOG.info('Shared locks through %s', _redacted(self._backend_url))
+        LOG.info('Shared locks through %s', redacted(self._backend_url))
 
     def stop(self):
         if self._coordinator is not None:

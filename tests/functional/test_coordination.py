@@ -65,7 +65,7 @@ def test_the_lock_is_handed_over_when_released(two_engines):
 
 
 def test_backend_url_password_is_not_logged(caplog):
-    assert coordination._redacted('redis://:hunter2@db:6379') == (
+    assert coordination.redacted('redis://:hunter2@db:6379') == (
         'redis://:***@db:6379')
-    assert coordination._redacted('file:///var/lib/hahealer/locks') == (
+    assert coordination.redacted('file:///var/lib/hahealer/locks') == (
         'file:///var/lib/hahealer/locks')

@@ -3,9 +3,11 @@ a simulated BMC."""
 
 import subprocess
 import sys
+import types
 
 import pytest
 
+from hahealer import preflight
 from hahealer.sim import bmc as sim_bmc
 from tests import engine_fixture
 
@@ -100,3 +102,12 @@ def test_upgrade_check_wants_both_schemas_at_head(tmp_path, nova_sim,
     code, lines, _ = status(config, 'upgrade', 'check')
     assert code == 0, lines
     assert lines[-1] == f'{len(lines) - 1} OK, 0 WARN, 0 FAIL'
+
+
+def test_a_lock_backend_that_refuses_names_it_without_its_password():
+    conf = types.SimpleNamespace(coordination=types.SimpleNamespace(
+        backend_url='redis://:hunter2@127.0.0.1:1'))
+    result = preflight.check_locks(conf)
+    assert result.status == preflight.FAIL
+    assert 'redis://:***@127.0.0.1:1' in result.details
+    assert 'hunter2' not in result.details
