@@ -44,13 +44,19 @@ def _import(config, url):
         text=True, cwd=engine_fixture.REPO_ROOT, timeout=120)
 
 
-def test_import_copies_segments_and_hosts_once(tmp_path):
+def _masakari_database(tmp_path, *extra_statements):
+    """A Masakari SQLite database with MASAKARI_SCHEMA's rows and these."""
     masakari_url = f'sqlite:///{tmp_path}/masakari.sqlite'
     masakari = sa.create_engine(masakari_url)
     with masakari.begin() as connection:
-        for statement in MASAKARI_SCHEMA:
+        for statement in (*MASAKARI_SCHEMA, *extra_statements):
             connection.execute(sa.text(statement))
     masakari.dispose()
+    return masakari_url
+
+
+def test_import_copies_segments_and_hosts_once(tmp_path):
+    masakari_url = _masakari_database(tmp_path)
     config = engine_fixture.prepare(tmp_path / 'hahealer',
                                     'http://127.0.0.1:9/')
     done = _import(config, masakari_url)
@@ -91,17 +97,12 @@ def test_a_url_that_is_not_masakari_is_refused_cleanly(tmp_path):
 
 
 def test_one_bad_record_imports_nothing(tmp_path):
-    masakari_url = f'sqlite:///{tmp_path}/masakari.sqlite'
-    masakari = sa.create_engine(masakari_url)
-    with masakari.begin() as connection:
-        for statement in MASAKARI_SCHEMA:
-            connection.execute(sa.text(statement))
-        connection.execute(sa.text(
-            "INSERT INTO failover_segments (deleted, id, uuid, name, "
-            "service_type, enabled, recovery_method) VALUES (0, 3, "
-            "'0b6d6c43-1c5e-4cc4-9d8e-3f1c0e2f5a11', 'rack9', 'COMPUTE', "
-            "1, 'by_hand')"))
-    masakari.dispose()
+    masakari_url = _masakari_database(
+        tmp_path,
+        "INSERT INTO failover_segments (deleted, id, uuid, name, "
+        "service_type, enabled, recovery_method) VALUES (0, 3, "
+        "'0b6d6c43-1c5e-4cc4-9d8e-3f1c0e2f5a11', 'rack9', 'COMPUTE', "
+        "1, 'by_hand')")
     config = engine_fixture.prepare(tmp_path / 'hahealer',
                                     'http://127.0.0.1:9/')
     done = _import(config, masakari_url)
